@@ -1,0 +1,202 @@
+// Package cli implements the connectsync commands. It parses arguments into
+// a flags struct per command, checks them before any I/O, and wires the
+// manifest, diff, apply and connect packages together. All output goes
+// through package view.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/connectsync/connectsync/internal/view"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Env is what a command may touch of its environment. Tests fill it in.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	LookupEnv      func(string) (string, bool)
+	// StdinIsTTY and StdoutIsTTY say whether to prompt and to use colour.
+	StdinIsTTY, StdoutIsTTY bool
+}
+
+// OSEnv returns the process's real environment.
+func OSEnv() Env {
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv,
+		StdinIsTTY: isTerminal(os.Stdin), StdoutIsTTY: isTerminal(os.Stdout),
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitError   = 1
+	ExitChanges = 2 // plan --detailed-exitcode only
+)
+
+type command struct {
+	name, summary, usage string
+	run                  func(app *app, args []string) int
+}
+
+var commands = []command{
+	{"validate", "Check manifests offline and report every problem", validateUsage, runValidate},
+	{"render", "Write each worker's properties and each sink's connector JSON", renderUsage, runRender},
+	{"plan", "Show what apply would change on the live clusters", planUsage, runPlan},
+	{"apply", "Change the live clusters to match the manifests", applyUsage, runApply},
+	{"version", "Print the version", "usage: connectsync version [--json]\n", runVersion},
+}
+
+// app carries what every command shares.
+type app struct {
+	env     Env
+	p       *view.Printer
+	scrub   *view.Scrubber
+	noColor bool
+}
+
+// Main runs connectsync with args (without the program name) and returns the
+// exit code.
+func Main(args []string, env Env) int {
+	scrub := &view.Scrubber{}
+	a := &app{env: env, scrub: scrub}
+	_, noColor := env.LookupEnv("NO_COLOR")
+	a.p = &view.Printer{
+		Out:   scrub.Writer(env.Stdout),
+		Err:   scrub.Writer(env.Stderr),
+		Color: env.StdoutIsTTY && !noColor,
+	}
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, mainUsage())
+		return ExitError
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c := lookup(args[1]); c != nil {
+				fmt.Fprint(env.Stdout, c.usage)
+				return ExitOK
+			}
+		}
+		fmt.Fprint(env.Stdout, mainUsage())
+		return ExitOK
+	case "-version", "--version":
+		name = "version"
+	}
+	c := lookup(name)
+	if c == nil {
+		a.p.Errorf("run connectsync help for the list of commands", "unknown command %q", name)
+		return ExitError
+	}
+	return c.run(a, args[1:])
+}
+
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+func mainUsage() string {
+	var b strings.Builder
+	b.WriteString("connectsync reconciles Kafka Connect clusters with YAML manifests.\n\n")
+	b.WriteString("usage: connectsync <command> [flags]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
+	}
+	b.WriteString("  help      Show help for a command: connectsync help plan\n")
+	b.WriteString("\nEvery command reads manifests given with -f (a file or a directory, repeatable).\n")
+	return b.String()
+}
+
+// files is a repeatable -f flag.
+type files []string
+
+func (f *files) String() string     { return strings.Join(*f, ",") }
+func (f *files) Set(s string) error { *f = append(*f, s); return nil }
+
+// parse parses flags that may come before or after positional arguments, as
+// in "apply plan.out --auto-approve", and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// newFlagSet returns a flag set whose errors and usage go to the app's
+// standard error in connectsync's format.
+func (a *app) newFlagSet(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	_ = usage
+	return fs
+}
+
+// parseFlags parses args and reports a usage error. It returns false when
+// the command should exit with code ExitError, or with ExitOK for -h.
+func (a *app) parseFlags(fs *flag.FlagSet, usage string, args []string) ([]string, int, bool) {
+	pos, err := parse(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(a.env.Stdout, usage)
+		return nil, ExitOK, false
+	}
+	if err != nil {
+		a.p.Errorf("run connectsync help "+fs.Name(), "%s: %v", fs.Name(), err)
+		return nil, ExitError, false
+	}
+	return pos, 0, true
+}
+
+func runVersion(a *app, args []string) int {
+	fs := a.newFlagSet("version", "")
+	asJSON := fs.Bool("json", false, "")
+	if _, code, ok := a.parseFlags(fs, "usage: connectsync version [--json]\n", args); !ok {
+		return code
+	}
+	if err := a.p.Version(version(), runtime.Version(), *asJSON); err != nil {
+		return ExitError
+	}
+	return ExitOK
+}

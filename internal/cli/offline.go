@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/connectsync/connectsync/internal/view"
+	"github.com/connectsync/connectsync/manifest"
+)
+
+const validateUsage = `usage: connectsync validate -f PATH [-f PATH ...] [--json]
+
+Checks manifests without contacting any worker: the schema and types, the
+rules every worker of a cluster must share, and the DataStax sink's rules,
+including those the connector only checks when a task starts. Every problem
+is reported at once, with file:line:column. Secrets are not resolved.
+
+flags:
+  -f PATH   a manifest file, or a directory of .yaml files (repeatable)
+  --json    print a JSON document instead of text
+
+exit status: 0 valid (warnings allowed), 1 errors.
+`
+
+const renderUsage = `usage: connectsync render -f PATH [-f PATH ...] [-o DIR]
+
+Renders each worker's connect-distributed.properties and each sink's
+connector JSON (the body POST /connectors takes). Secret references are
+resolved. With -o, writes:
+
+  DIR/<cluster>/workers/<worker>/connect-distributed.properties
+  DIR/<cluster>/connectors/<sink>.json
+
+Files holding a resolved secret get mode 0600. The same manifest always
+renders byte-identical files. Without -o, prints the files with every secret
+masked.
+
+flags:
+  -f PATH   a manifest file, or a directory of .yaml files (repeatable)
+  -o DIR    the directory to write to
+`
+
+type validateFlags struct {
+	files  files
+	asJSON bool
+}
+
+func (f *validateFlags) check() error {
+	if len(f.files) == 0 {
+		return fmt.Errorf("no manifest given: pass -f FILE or -f DIR")
+	}
+	return nil
+}
+
+func runValidate(a *app, args []string) int {
+	var f validateFlags
+	fs := a.newFlagSet("validate", validateUsage)
+	fs.Var(&f.files, "f", "")
+	fs.BoolVar(&f.asJSON, "json", false, "")
+	if _, code, ok := a.parseFlags(fs, validateUsage, args); !ok {
+		return code
+	}
+	if err := f.check(); err != nil {
+		a.p.Errorf("", "validate: %v", err)
+		return ExitError
+	}
+	m, ds := loadAndValidate(f.files)
+	if f.asJSON {
+		if err := a.p.ValidateJSON(m, ds); err != nil {
+			return ExitError
+		}
+	} else if ds.HasErrors() {
+		a.p.Diagnostics(ds)
+	} else {
+		a.p.Diagnostics(ds)
+		a.p.Valid(m, ds)
+	}
+	if ds.HasErrors() {
+		return ExitError
+	}
+	return ExitOK
+}
+
+// loadAndValidate loads manifests and validates them when they parse.
+func loadAndValidate(paths []string) (*manifest.Manifest, manifest.Diagnostics) {
+	m, ds := manifest.Load(paths...)
+	if !ds.HasErrors() {
+		ds = append(ds, manifest.Validate(m)...).Sort()
+	}
+	return m, ds
+}
+
+type renderFlags struct {
+	files files
+	out   string
+}
+
+func (f *renderFlags) check() error {
+	if len(f.files) == 0 {
+		return fmt.Errorf("no manifest given: pass -f FILE or -f DIR")
+	}
+	return nil
+}
+
+// maskingResolver resolves secrets, so that a missing one is still an
+// error, but renders them as view.Mask.
+type maskingResolver struct{ manifest.Resolver }
+
+func (r maskingResolver) Resolve(v manifest.Value) (string, error) {
+	s, err := r.Resolver.Resolve(v)
+	if err == nil && v.IsSecret() {
+		s = view.Mask
+	}
+	return s, err
+}
+
+func runRender(a *app, args []string) int {
+	var f renderFlags
+	fs := a.newFlagSet("render", renderUsage)
+	fs.Var(&f.files, "f", "")
+	fs.StringVar(&f.out, "o", "", "")
+	if _, code, ok := a.parseFlags(fs, renderUsage, args); !ok {
+		return code
+	}
+	if err := f.check(); err != nil {
+		a.p.Errorf("", "render: %v", err)
+		return ExitError
+	}
+	m, ds := loadAndValidate(f.files)
+	if ds.HasErrors() {
+		a.p.Diagnostics(ds)
+		return ExitError
+	}
+	var res manifest.Resolver = a.resolver()
+	if f.out == "" {
+		res = maskingResolver{res}
+	}
+	r, rds := manifest.Render(m, res)
+	ds = append(ds, rds...).Sort()
+	a.p.Diagnostics(ds)
+	if ds.HasErrors() {
+		return ExitError
+	}
+	a.registerSecrets(r)
+	files := r.Files()
+	if f.out == "" {
+		a.p.RenderedToStdout(files)
+		return ExitOK
+	}
+	if err := writeFiles(f.out, files); err != nil {
+		a.p.Errorf("check that the directory is writable", "render: %v", err)
+		return ExitError
+	}
+	a.p.RenderedFiles(f.out, files)
+	return ExitOK
+}
+
+// resolver resolves secret references from the process environment.
+func (a *app) resolver() manifest.Resolver {
+	return manifest.EnvResolver{Env: a.env.LookupEnv}
+}
+
+// registerSecrets tells the scrubber every resolved secret, so that no
+// output can carry one.
+func (a *app) registerSecrets(r *manifest.Rendered) {
+	for _, w := range r.Workers {
+		a.scrub.Add(w.Props.Secrets()...)
+	}
+	for _, s := range r.Sinks {
+		a.scrub.Add(s.Config.Secrets()...)
+	}
+}
+
+// writeFiles writes rendered files under dir, each atomically: to a
+// temporary file in the same directory, then renamed over the target, so
+// that a reader never sees half a file and a secret never sits in a file
+// with a looser mode.
+func writeFiles(dir string, files []manifest.File) error {
+	for _, f := range files {
+		if err := WriteFileAtomic(filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data, f.Mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteFileAtomic writes data to path through a temporary file and a rename.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

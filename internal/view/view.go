@@ -1,0 +1,227 @@
+// Package view renders everything connectsync prints for people and
+// machines: diagnostics, rendered files, plans and apply progress. Commands
+// decide what to say; this package alone decides how it looks, so that the
+// text stays stable and is covered by golden tests.
+package view
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/connectsync/connectsync/manifest"
+)
+
+// Printer writes to a command's standard output and error.
+type Printer struct {
+	Out, Err io.Writer
+	// Color enables ANSI colour; callers set it only for a terminal
+	// without NO_COLOR.
+	Color bool
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+)
+
+func (p *Printer) paint(code, s string) string {
+	if !p.Color || s == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+// Errorf prints "connectsync: <message>" on standard error, and a hint
+// line when hint is not empty.
+func (p *Printer) Errorf(hint, format string, args ...any) {
+	fmt.Fprintf(p.Err, "connectsync: %s\n", fmt.Sprintf(format, args...))
+	if hint != "" {
+		fmt.Fprintf(p.Err, "connectsync: hint: %s\n", hint)
+	}
+}
+
+// Diagnostics prints each diagnostic on its own line on standard error,
+// then a count.
+func (p *Printer) Diagnostics(ds manifest.Diagnostics) {
+	for _, d := range ds {
+		line := d.String()
+		if d.Severity == manifest.Error {
+			fmt.Fprintln(p.Err, p.paint(ansiRed, line))
+		} else {
+			fmt.Fprintln(p.Err, p.paint(ansiYellow, line))
+		}
+	}
+	if n := len(ds.Errors()); n > 0 {
+		fmt.Fprintf(p.Err, "connectsync: %s\n", counted(n, "error", "errors")+warningsSuffix(ds))
+	}
+}
+
+func warningsSuffix(ds manifest.Diagnostics) string {
+	if n := len(ds.Warnings()); n > 0 {
+		return ", " + counted(n, "warning", "warnings")
+	}
+	return ""
+}
+
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Valid prints validate's summary for a manifest without errors.
+func (p *Printer) Valid(m *manifest.Manifest, ds manifest.Diagnostics) {
+	fmt.Fprintf(p.Out, "%s %s: %s, %s, %s%s.\n", p.paint(ansiGreen, "Valid:"),
+		counted(len(m.Files), "file", "files"),
+		counted(len(m.Clusters), "cluster", "clusters"),
+		counted(len(m.Workers), "worker", "workers"),
+		counted(len(m.Sinks), "sink", "sinks"), warningsSuffix(ds))
+}
+
+// JSONDiagnostic is a diagnostic in the --json output.
+type JSONDiagnostic struct {
+	Severity string `json:"severity"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+}
+
+// JSONDiagnostics converts diagnostics for JSON output.
+func JSONDiagnostics(ds manifest.Diagnostics) []JSONDiagnostic {
+	out := make([]JSONDiagnostic, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, JSONDiagnostic{Severity: d.Severity.String(), File: d.Pos.File, Line: d.Pos.Line,
+			Column: d.Pos.Col, Path: d.Path, Message: d.Message, Hint: d.Hint})
+	}
+	return out
+}
+
+// JSONFormatVersion is the version of every --json document. It changes
+// only when a field is removed or changes meaning.
+const JSONFormatVersion = 1
+
+// ValidateJSON prints validate's --json document.
+func (p *Printer) ValidateJSON(m *manifest.Manifest, ds manifest.Diagnostics) error {
+	return p.JSON(struct {
+		FormatVersion int              `json:"format_version"`
+		Valid         bool             `json:"valid"`
+		Files         []string         `json:"files"`
+		Diagnostics   []JSONDiagnostic `json:"diagnostics"`
+	}{JSONFormatVersion, !ds.HasErrors(), nonNil(m.Files), JSONDiagnostics(ds)})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// JSON prints v as indented JSON on standard output.
+func (p *Printer) JSON(v any) error {
+	enc := json.NewEncoder(p.Out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// RenderedFiles prints render's summary of the files it wrote.
+func (p *Printer) RenderedFiles(dir string, files []manifest.File) {
+	for _, f := range files {
+		note := ""
+		if f.Mode == 0o600 {
+			note = " (mode 0600: holds a secret)"
+		}
+		fmt.Fprintf(p.Out, "wrote %s%s\n", strings.TrimPrefix(dir+"/"+f.Path, "./"), note)
+	}
+}
+
+// RenderedToStdout prints rendered files on standard output, for render
+// without -o. Secret values are masked.
+func (p *Printer) RenderedToStdout(files []manifest.File) {
+	for i, f := range files {
+		if i > 0 {
+			fmt.Fprintln(p.Out)
+		}
+		fmt.Fprintf(p.Out, "%s\n", p.paint(ansiBold, "# "+f.Path))
+		p.Out.Write(f.Data)
+	}
+}
+
+// Version prints the version.
+func (p *Printer) Version(version, goVersion string, asJSON bool) error {
+	if asJSON {
+		return p.JSON(struct {
+			FormatVersion   int    `json:"format_version"`
+			Version         string `json:"version"`
+			ManifestVersion int    `json:"manifest_version"`
+			GoVersion       string `json:"go_version"`
+		}{JSONFormatVersion, version, manifest.Version, goVersion})
+	}
+	fmt.Fprintf(p.Out, "connectsync %s (manifest version %d, %s)\n", version, manifest.Version, goVersion)
+	return nil
+}
+
+// Scrubber replaces secret values in text with "***". It is the last line
+// of defence: every writer connectsync prints through is wrapped in one.
+type Scrubber struct {
+	mu      sync.RWMutex
+	secrets []string
+}
+
+// Mask is what a secret is replaced with.
+const Mask = "***"
+
+// Add registers secret values. Values shorter than 4 characters are not
+// registered: masking them would garble ordinary text.
+func (s *Scrubber) Add(values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range values {
+		if len(v) >= 4 {
+			s.secrets = append(s.secrets, v)
+		}
+	}
+	sort.Slice(s.secrets, func(i, j int) bool { return len(s.secrets[i]) > len(s.secrets[j]) })
+}
+
+// Scrub returns text with every registered secret replaced by Mask.
+func (s *Scrubber) Scrub(text string) string {
+	if s == nil {
+		return text
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, v := range s.secrets {
+		text = strings.ReplaceAll(text, v, Mask)
+	}
+	return text
+}
+
+// Writer returns a writer that scrubs what it writes to w. Each Write is
+// scrubbed whole, and every printer writes whole lines.
+func (s *Scrubber) Writer(w io.Writer) io.Writer { return scrubWriter{s, w} }
+
+type scrubWriter struct {
+	s *Scrubber
+	w io.Writer
+}
+
+func (sw scrubWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(sw.w, sw.s.Scrub(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}

@@ -1,0 +1,340 @@
+package manifest
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The DataStax sink's rules, from its ConfigDef and the settings classes its
+// tasks build at start-up. Connect's own validation (and a PUT) checks only
+// the few global keys; everything else fails a task minutes after a rollout
+// that looked green. CheckDataStax checks all of them before deploying.
+
+var (
+	consistencyLevels = set("ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_ONE",
+		"LOCAL_QUORUM", "EACH_QUORUM", "SERIAL", "LOCAL_SERIAL")
+	timeUnits = set("NANOSECONDS", "MICROSECONDS", "MILLISECONDS", "SECONDS", "MINUTES", "HOURS", "DAYS")
+	// tableSettings are the keys of topic.<topic>.<keyspace>.<table>.<setting>.
+	tableSettings = set("mapping", "consistencyLevel", "ttl", "nullToUnset", "deletesEnabled",
+		"ttlTimeUnit", "timestampTimeUnit", "query")
+	codecSettings = set("locale", "timeZone", "timestamp", "date", "time", "unit")
+	// positiveInts are the global keys the ConfigDef types as int >= 1.
+	positiveInts = []string{"port", "maxConcurrentRequests", "maxNumberOfRecordsInBatch",
+		"queryExecutionTimeout", "connectionPoolLocalSize", "metricsHighestLatency"}
+	passwordKeys = set("auth.password", "ssl.keystore.password", "ssl.truststore.password")
+	topicKeyName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+)
+
+func set(items ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, s := range items {
+		m[s] = true
+	}
+	return m
+}
+
+// IsDataStaxPassword reports whether key is one of the DataStax sink's
+// password settings, which Connect itself does not know to hide.
+func IsDataStaxPassword(key string) bool { return passwordKeys[key] }
+
+// TableRef names one table a topic is written to, in a DataStax config.
+type TableRef struct {
+	Topic, Keyspace, Table string
+}
+
+// Prefix is the config key prefix of the table's settings.
+func (t TableRef) Prefix() string {
+	return "topic." + t.Topic + "." + t.Keyspace + "." + t.Table + "."
+}
+
+// ParseTopicKey splits a DataStax topic.* key. It returns the table (empty
+// Keyspace for a codec key), the setting, and whether the key fits the
+// grammar topic.<topic>.<keyspace>.<table>.<setting> or
+// topic.<topic>.codec.<setting>.
+func ParseTopicKey(key string) (TableRef, string, bool) {
+	rest, ok := strings.CutPrefix(key, "topic.")
+	if !ok {
+		return TableRef{}, "", false
+	}
+	parts := strings.Split(rest, ".")
+	n := len(parts)
+	if n >= 3 && parts[n-2] == "codec" && codecSettings[parts[n-1]] {
+		topic := strings.Join(parts[:n-2], ".")
+		return TableRef{Topic: topic}, parts[n-1], topicKeyName.MatchString(topic)
+	}
+	if n < 4 || !tableSettings[parts[n-1]] {
+		return TableRef{}, "", false
+	}
+	t := TableRef{Topic: strings.Join(parts[:n-3], "."), Keyspace: parts[n-3], Table: parts[n-2]}
+	ok = topicKeyName.MatchString(t.Topic) && t.Keyspace != "" && t.Table != ""
+	return t, parts[n-1], ok
+}
+
+// Tables lists the tables a DataStax config writes to, sorted.
+func Tables(values map[string]string) []TableRef {
+	seen := map[TableRef]bool{}
+	var out []TableRef
+	for k := range values {
+		if t, _, ok := ParseTopicKey(k); ok && t.Keyspace != "" && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Prefix() < out[j].Prefix() })
+	return out
+}
+
+type dsChecker struct {
+	cfg   *Config
+	diags Diagnostics
+}
+
+func (c *dsChecker) at(key string, sev Severity, hint, format string, args ...any) {
+	loc := c.cfg.From[key]
+	c.diags = append(c.diags, Diagnostic{Severity: sev, Pos: loc.Pos, Path: loc.Path,
+		Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (c *dsChecker) errorf(key, hint, format string, args ...any) {
+	c.at(key, Error, hint, format, args...)
+}
+
+func (c *dsChecker) get(key string) (string, bool) {
+	v, ok := c.cfg.Values[key]
+	return v, ok && v != ""
+}
+
+// CheckDataStax checks a rendered DataStax sink config against the rules the
+// connector applies when a task starts, and reports each problem at the
+// manifest field the key came from.
+func CheckDataStax(cfg *Config) Diagnostics {
+	c := &dsChecker{cfg: cfg}
+	c.globals()
+	c.topics()
+	c.auth()
+	c.ssl()
+	return c.diags
+}
+
+func (c *dsChecker) globals() {
+	for _, k := range positiveInts {
+		if v, ok := c.get(k); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 1 {
+				c.errorf(k, "use a whole number of 1 or more", "%s must be an integer >= 1, got %q", k, v)
+			}
+		}
+	}
+	if v, ok := c.get("jmx"); ok && !isBool(v) {
+		c.errorf("jmx", "use true or false", "jmx must be a boolean, got %q", v)
+	}
+	if v, ok := c.get("compression"); ok {
+		switch strings.ToLower(v) {
+		case "none", "lz4", "snappy":
+		default:
+			c.errorf("compression", "use None, LZ4 or Snappy", "unknown compression %q", v)
+		}
+	}
+	if v, ok := c.get("ignoreErrors"); ok {
+		switch strings.ToLower(v) {
+		case "none", "all", "driver":
+		case "true", "false":
+			c.at("ignoreErrors", Warning, "use None, All or Driver", "ignoreErrors %q is deprecated", v)
+		default:
+			c.errorf("ignoreErrors", "use None, All or Driver", "unknown ignoreErrors %q", v)
+		}
+	}
+	_, hasBundle := c.get("cloud.secureConnectBundle")
+	if _, ok := c.get("contactPoints"); ok && !hasBundle {
+		if _, ok := c.get("loadBalancing.localDc"); !ok {
+			c.errorf("contactPoints", "set localDc to the Cassandra datacenter of the contact points (often datacenter1)",
+				"contactPoints requires loadBalancing.localDc")
+		}
+	}
+	if hasBundle {
+		for _, k := range c.cfg.Keys() {
+			if _, set := c.get(k); !set {
+				continue
+			}
+			if k == "contactPoints" || k == "loadBalancing.localDc" || strings.HasPrefix(k, "ssl.") {
+				c.errorf(k, "a cloud bundle carries its own endpoints and TLS: remove "+k,
+					"%s cannot be used with cloud.secureConnectBundle", k)
+			}
+		}
+	}
+}
+
+func (c *dsChecker) topics() {
+	var topics []string
+	if v, ok := c.get("topics"); ok {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				topics = append(topics, t)
+			}
+		}
+	}
+	withTable := map[string]bool{}
+	for _, k := range c.cfg.Keys() {
+		if !strings.HasPrefix(k, "topic.") {
+			continue
+		}
+		t, setting, ok := ParseTopicKey(k)
+		if !ok {
+			c.errorf(k, "write topic.<topic>.<keyspace>.<table>.<setting> or topic.<topic>.codec.<setting>",
+				"%s is not a valid DataStax topic setting", k)
+			continue
+		}
+		if t.Keyspace != "" {
+			withTable[t.Topic] = true
+		}
+		c.setting(k, t, setting)
+	}
+	for _, t := range topics {
+		if !topicKeyName.MatchString(t) {
+			c.errorf("topics", "topic names use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t)
+		} else if !withTable[t] {
+			c.errorf("topics", "add a table with a mapping for it under topics",
+				"topic %q has no table to write to", t)
+		}
+	}
+	for _, t := range Tables(c.cfg.Values) {
+		p := t.Prefix()
+		if _, ok := c.cfg.Values[p+"mapping"]; !ok {
+			for _, k := range c.cfg.Keys() {
+				if strings.HasPrefix(k, p) {
+					c.errorf(k, "add mapping: column=field, ...",
+						"table %s.%s of topic %q has no mapping", t.Keyspace, t.Table, t.Topic)
+					break
+				}
+			}
+		}
+		if _, ok := c.get(p + "query"); ok {
+			if v := c.cfg.Values[p+"deletesEnabled"]; !strings.EqualFold(v, "false") {
+				c.errorf(p+"query", "set deletesEnabled: false on this table",
+					"a custom query requires deletesEnabled=false")
+			}
+		}
+		c.specialColumns(t)
+	}
+}
+
+func (c *dsChecker) setting(key string, t TableRef, setting string) {
+	v := c.cfg.Values[key]
+	if t.Keyspace == "" { // codec
+		if setting == "unit" && !timeUnits[v] {
+			c.errorf(key, "use a Java TimeUnit name such as MILLISECONDS", "unknown time unit %q", v)
+		}
+		return
+	}
+	switch setting {
+	case "mapping":
+		_, problems := ParseMapping(v)
+		for _, p := range problems {
+			c.errorf(key, mappingHint(p), "%s", p)
+		}
+	case "consistencyLevel":
+		if !consistencyLevels[v] {
+			hint := "use one of ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM, SERIAL, LOCAL_SERIAL"
+			if consistencyLevels[strings.ToUpper(v)] {
+				hint = "write it in capitals: " + strings.ToUpper(v)
+			}
+			c.errorf(key, hint, "unknown consistency level %q", v)
+		}
+	case "ttl":
+		if n, err := strconv.Atoi(v); err != nil || n < -1 {
+			c.errorf(key, "use seconds (in ttlTimeUnit), or -1 for no TTL", "ttl must be an integer >= -1, got %q", v)
+		}
+	case "ttlTimeUnit", "timestampTimeUnit":
+		if !timeUnits[v] {
+			hint := "use NANOSECONDS, MICROSECONDS, MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS"
+			if timeUnits[strings.ToUpper(v)] {
+				hint = "write it in capitals: " + strings.ToUpper(v)
+			}
+			c.errorf(key, hint, "unknown time unit %q", v)
+		}
+	case "nullToUnset", "deletesEnabled":
+		if !isBool(v) {
+			c.errorf(key, "use true or false", "%s must be a boolean, got %q", setting, v)
+		}
+	}
+}
+
+// specialColumns checks __ttl and __timestamp against the table's ttl.
+func (c *dsChecker) specialColumns(t TableRef) {
+	key := t.Prefix() + "mapping"
+	entries, _ := ParseMapping(c.cfg.Values[key])
+	for _, e := range entries {
+		if e.Column == TTLColumn {
+			if v, ok := c.get(t.Prefix() + "ttl"); ok && v != "-1" {
+				c.at(key, Warning, "drop one: the mapped __ttl wins for records that carry it",
+					"__ttl is mapped from %s while ttl is also set to %s", e.Field(), v)
+			}
+		}
+	}
+}
+
+func mappingHint(problem string) string {
+	switch {
+	case strings.Contains(problem, "appears twice"):
+		return "map each column once"
+	case strings.Contains(problem, "is not a field"), strings.Contains(problem, "mapped to nothing"):
+		return "write column=field, for example id=key.id, name=value.name"
+	}
+	return "write column=field pairs separated by commas"
+}
+
+// auth follows the connector's AuthenticatorConfig: a username or password
+// turns provider None into PLAIN, a PLAIN password needs a username, and
+// GSSAPI needs a service name.
+func (c *dsChecker) auth() {
+	provider, _ := c.get("auth.provider")
+	_, hasUser := c.get("auth.username")
+	_, hasPass := c.get("auth.password")
+	switch provider {
+	case "", "None", "PLAIN":
+		if hasPass && !hasUser {
+			c.errorf("auth.password", "set auth.username too", "auth.password was specified without auth.username")
+		}
+	case "GSSAPI":
+		if v, set := c.cfg.Values["auth.gssapi.service"]; set && v == "" {
+			c.errorf("auth.gssapi.service", "remove it to use the default, dse", "the GSSAPI service name is empty")
+		}
+		if hasUser || hasPass {
+			c.at("auth.provider", Warning, "remove them, or use PLAIN",
+				"GSSAPI ignores auth.username and auth.password")
+		}
+	default:
+		hint := "use None, PLAIN or GSSAPI"
+		for _, p := range []string{"None", "PLAIN", "GSSAPI"} {
+			if strings.EqualFold(provider, p) {
+				hint = "the provider is case-sensitive: write " + p
+			}
+		}
+		c.errorf("auth.provider", hint, "unknown auth provider %q", provider)
+	}
+}
+
+func (c *dsChecker) ssl() {
+	provider, _ := c.get("ssl.provider")
+	switch provider {
+	case "", "None", "JDK":
+	case "OpenSSL":
+		_, chain := c.get("ssl.openssl.keyCertChain")
+		_, key := c.get("ssl.openssl.privateKey")
+		if chain != key {
+			k := "ssl.openssl.keyCertChain"
+			if chain {
+				k = "ssl.openssl.privateKey"
+			}
+			c.errorf("ssl.provider", "set both keyCertChain and privateKey, or neither", "%s is missing", k)
+		}
+	default:
+		c.errorf("ssl.provider", "use None, JDK or OpenSSL (case-sensitive)", "unknown SSL provider %q", provider)
+	}
+}
+
+func isBool(v string) bool {
+	return strings.EqualFold(v, "true") || strings.EqualFold(v, "false")
+}

@@ -1,0 +1,261 @@
+package manifest
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decoder turns a yaml.Node tree into the manifest's Go types strictly: an
+// unknown or repeated key, or a value of the wrong type, is a Diagnostic at
+// the exact line and column, and decoding goes on so that every problem in a
+// file is reported at once.
+//
+// yaml.v3's own KnownFields mode stops at the first unknown field and reports
+// neither the column nor the path, which is why the manifest is decoded from
+// nodes here.
+type decoder struct {
+	src   *Source
+	diags Diagnostics
+}
+
+// yamlNodeDecoder is implemented by types that decode themselves from a node,
+// such as Value, which is a string or a secret reference.
+type yamlNodeDecoder interface {
+	decodeNode(d *decoder, n *yaml.Node, path string)
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
+	d.diags = append(d.diags, Diagnostic{
+		Severity: Error,
+		Pos:      d.src.nodePos(n),
+		Path:     path,
+		Message:  fmt.Sprintf(format, args...),
+		Hint:     hint,
+	})
+}
+
+var nodeDecoderType = reflect.TypeOf((*yamlNodeDecoder)(nil)).Elem()
+
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.src.record(path, n)
+	if isNull(n) {
+		return
+	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.decode(n, v.Elem(), path)
+		return
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
+		v.Addr().Interface().(yamlNodeDecoder).decodeNode(d, n, path)
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if s, ok := d.scalar(n, path, "a string"); ok {
+			v.SetString(s)
+		}
+	case reflect.Int:
+		s, ok := d.scalar(n, path, "an integer")
+		if !ok {
+			return
+		}
+		i, err := strconv.Atoi(s)
+		if err != nil || (n.Tag != "!!int" && n.Tag != "!!str") {
+			d.errorf(n, path, "", "must be an integer, got %q", s)
+			return
+		}
+		v.SetInt(int64(i))
+	case reflect.Bool:
+		s, ok := d.scalar(n, path, "true or false")
+		if !ok {
+			return
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil || n.Tag != "!!bool" {
+			d.errorf(n, path, "write true or false, unquoted", "must be true or false, got %q", s)
+			return
+		}
+		v.SetBool(b)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.errorf(n, path, "write a list, for example [a, b]", "must be a list, got %s", describe(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.errorf(n, path, "", "must be a mapping of keys to values, got %s", describe(n))
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		d.eachKey(n, path, func(key string, kn, vn *yaml.Node) {
+			elem := reflect.New(v.Type().Elem()).Elem()
+			d.decode(vn, elem, joinPath(path, key))
+			m.SetMapIndex(reflect.ValueOf(key), elem)
+		})
+		v.Set(m)
+	case reflect.Struct:
+		d.decodeStruct(n, v, path)
+	default:
+		panic(fmt.Sprintf("manifest: no decoder for %s", v.Type()))
+	}
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "", "must be a mapping, got %s", describe(n))
+		return
+	}
+	fields := structFields(v.Type())
+	d.eachKey(n, path, func(key string, kn, vn *yaml.Node) {
+		idx, ok := fields[key]
+		if !ok {
+			d.errorf(kn, joinPath(path, key), unknownFieldHint(key, fields), "unknown field %q", key)
+			return
+		}
+		d.decode(vn, v.Field(idx), joinPath(path, key))
+	})
+}
+
+// eachKey calls fn for every key of a mapping node, in file order, and
+// reports keys that are not plain scalars or that appear twice.
+func (d *decoder) eachKey(n *yaml.Node, path string, fn func(key string, kn, vn *yaml.Node)) {
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if kn.Kind != yaml.ScalarNode {
+			d.errorf(kn, path, "", "a key must be a plain string, got %s", describe(kn))
+			continue
+		}
+		if kn.Tag == "!!merge" {
+			d.errorf(kn, path, "write the keys out; merge keys (<<) are not supported", "merge keys are not supported")
+			continue
+		}
+		if first, dup := seen[kn.Value]; dup {
+			d.errorf(kn, joinPath(path, kn.Value), "remove one of them",
+				"key %q appears twice (first at line %d)", kn.Value, first.Line)
+			continue
+		}
+		seen[kn.Value] = kn
+		fn(kn.Value, kn, vn)
+	}
+}
+
+func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, path, "", "must be %s, got %s", want, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+// joinPath appends a key to a field path. Keys that are not plain
+// identifiers, such as Kafka property names or topic names with dots, are
+// quoted: properties["offset.flush.interval.ms"].
+func joinPath(path, key string) string {
+	if isIdent(key) {
+		if path == "" {
+			return key
+		}
+		return path + "." + key
+	}
+	return path + "[" + strconv.Quote(key) + "]"
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string]int
+
+func structFields(t reflect.Type) map[string]int {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]int)
+	}
+	f := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		tag := t.Field(i).Tag.Get("yaml")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		f[strings.Split(tag, ",")[0]] = i
+	}
+	fieldCache.Store(t, f)
+	return f
+}
+
+func unknownFieldHint(key string, fields map[string]int) string {
+	best, bestDist := "", 3
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+		if dist := editDistance(strings.ToLower(key), strings.ToLower(name)); dist < bestDist {
+			best, bestDist = name, dist
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	sort.Strings(names)
+	return "known fields: " + strings.Join(names, ", ")
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,170 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"unicode/utf16"
+)
+
+// File is one rendered file, with a path relative to the output directory.
+type File struct {
+	Path string
+	Data []byte
+	// Mode is 0600 when the file holds a resolved secret, else 0644.
+	Mode fs.FileMode
+	// Kind is "worker" or "sink"; Cluster and Name say which object.
+	Kind, Cluster, Name string
+}
+
+// Rendered is a manifest rendered with its secrets resolved.
+type Rendered struct {
+	Workers []RenderedWorker
+	Sinks   []RenderedSink
+}
+
+// RenderedWorker is one worker's properties.
+type RenderedWorker struct {
+	Worker  *Worker
+	Cluster *Cluster
+	Props   *Config
+}
+
+// RenderedSink is one sink's connector config.
+type RenderedSink struct {
+	Sink   *Sink
+	Config *Config
+}
+
+// Render renders every worker and sink of a manifest that Validate passed.
+func Render(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
+	var diags Diagnostics
+	out := &Rendered{}
+	clusters := m.ClusterByName()
+	for _, w := range m.Workers {
+		c := clusters[w.Cluster]
+		if c == nil {
+			continue
+		}
+		props, ds := RenderWorker(c, w, res)
+		diags = append(diags, ds...)
+		out.Workers = append(out.Workers, RenderedWorker{Worker: w, Cluster: c, Props: props})
+	}
+	for _, s := range m.Sinks {
+		cfg, ds := RenderSink(s, res)
+		diags = append(diags, ds...)
+		out.Sinks = append(out.Sinks, RenderedSink{Sink: s, Config: cfg})
+	}
+	return out, diags.Sort()
+}
+
+// Files lays the rendered manifest out as files:
+//
+//	<cluster>/workers/<worker>/connect-distributed.properties
+//	<cluster>/connectors/<sink>.json
+func (r *Rendered) Files() []File {
+	var files []File
+	for _, w := range r.Workers {
+		files = append(files, File{
+			Path: WorkerFilePath(w.Worker),
+			Data: PropertiesFile(w.Props, fmt.Sprintf("worker %s of cluster %s", w.Worker.Name, w.Worker.Cluster)),
+			Mode: mode(w.Props), Kind: "worker", Cluster: w.Worker.Cluster, Name: w.Worker.Name,
+		})
+	}
+	for _, s := range r.Sinks {
+		files = append(files, File{
+			Path: path.Join(s.Sink.Cluster, "connectors", s.Sink.Name+".json"),
+			Data: SinkJSON(s.Sink.Name, s.Config),
+			Mode: mode(s.Config), Kind: "sink", Cluster: s.Sink.Cluster, Name: s.Sink.Name,
+		})
+	}
+	return files
+}
+
+// WorkerFilePath is where a worker's properties go under a render directory.
+func WorkerFilePath(w *Worker) string {
+	return path.Join(w.Cluster, "workers", w.Name, "connect-distributed.properties")
+}
+
+func mode(c *Config) fs.FileMode {
+	if c.HasSecrets() {
+		return 0o600
+	}
+	return 0o644
+}
+
+// SinkJSON renders the REST body {"name": ..., "config": {...}} that
+// POST /connectors takes, with sorted keys and every value a string.
+func SinkJSON(name string, c *Config) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	// encoding/json sorts map keys, which keeps the output stable.
+	_ = enc.Encode(struct {
+		Name   string            `json:"name"`
+		Config map[string]string `json:"config"`
+	}{name, c.Values})
+	return buf.Bytes()
+}
+
+// PropertiesFile renders c in the java.util.Properties format, keys sorted,
+// under a header comment that says what the file is.
+func PropertiesFile(c *Config, what string) []byte {
+	var b strings.Builder
+	b.WriteString("# Rendered by connectsync for " + escapeComment(what) + ".\n")
+	b.WriteString("# Do not edit by hand: change the manifest and render again.\n")
+	for _, k := range c.Keys() {
+		b.WriteString(escapeProperty(k, true))
+		b.WriteByte('=')
+		b.WriteString(escapeProperty(c.Values[k], false))
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
+}
+
+func escapeComment(s string) string {
+	return strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+}
+
+// escapeProperty escapes a key or value so that java.util.Properties.load
+// reads it back exactly: backslashes, \t \n \r \f, spaces in keys and a
+// leading space in values, \uXXXX for every character outside printable
+// ASCII, and in keys the separators = and : and a leading # or ! (which would
+// start a comment). Values keep their = and :, which load reads as they are,
+// so that the files stay readable: bootstrap.servers=host:9092.
+func escapeProperty(s string, isKey bool) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == ' ':
+			if isKey || i == 0 {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(' ')
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case isKey && (r == '=' || r == ':' || (i == 0 && (r == '#' || r == '!'))):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r > 0x7e:
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&b, `\u%04X`, u)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

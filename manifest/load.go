@@ -1,0 +1,187 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Version is the manifest format this build reads.
+const Version = 1
+
+// Load reads manifest files. A path that is a directory contributes every
+// .yaml and .yml file below it, in lexical order, skipping hidden entries.
+// The files are merged into one Manifest. Load reports problems of syntax
+// and types; Validate checks the meaning.
+func Load(paths ...string) (*Manifest, Diagnostics) {
+	m := &Manifest{}
+	var diags Diagnostics
+	if len(paths) == 0 {
+		return m, Diagnostics{{Message: "no manifest given", Hint: "pass -f FILE or -f DIR"}}
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		files, err := expand(p)
+		if err != nil {
+			diags = append(diags, Diagnostic{Pos: Pos{File: p}, Message: err.Error()})
+			continue
+		}
+		for _, f := range files {
+			abs, _ := filepath.Abs(f)
+			if seen[abs] {
+				continue
+			}
+			seen[abs] = true
+			data, err := os.ReadFile(f)
+			if err != nil {
+				diags = append(diags, Diagnostic{Pos: Pos{File: f}, Message: err.Error()})
+				continue
+			}
+			diags = append(diags, m.add(f, filepath.Dir(f), data)...)
+		}
+	}
+	return m, diags.Sort()
+}
+
+// Parse reads one manifest from data, as if from a file named name.
+func Parse(name string, data []byte) (*Manifest, Diagnostics) {
+	m := &Manifest{}
+	diags := m.add(name, filepath.Dir(name), data)
+	return m, diags.Sort()
+}
+
+func expand(p string) ([]string, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no such file or directory")
+		}
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != p && strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !e.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("directory holds no .yaml or .yml file")
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
+	m.Files = append(m.Files, name)
+	src := newSource(name, dir)
+	root, err := parseOne(data)
+	if err != nil {
+		return Diagnostics{yamlError(name, err)}
+	}
+	if root == nil {
+		return Diagnostics{{Pos: Pos{File: name}, Message: "the file is empty",
+			Hint: "a manifest starts with version: 1"}}
+	}
+	d := &decoder{src: src}
+	var f file
+	d.decode(root, reflect.ValueOf(&f).Elem(), "")
+	if root.Kind == yaml.MappingNode {
+		switch {
+		case !src.Has("version"):
+			d.errorf(root, "version", "add version: 1 at the top of the file", "missing")
+		case f.Version != Version:
+			d.errorf(valueNode(root, "version"), "version",
+				fmt.Sprintf("this connectsync reads version %d", Version),
+				"unsupported manifest version %d", f.Version)
+		}
+	}
+	for i, c := range f.Clusters {
+		if c == nil {
+			continue
+		}
+		c.Origin = Origin{Src: src, Path: fmt.Sprintf("clusters[%d]", i)}
+		m.Clusters = append(m.Clusters, c)
+	}
+	for i, w := range f.Workers {
+		if w == nil {
+			continue
+		}
+		w.Origin = Origin{Src: src, Path: fmt.Sprintf("workers[%d]", i)}
+		m.Workers = append(m.Workers, w)
+	}
+	for i, s := range f.Sinks {
+		if s == nil {
+			continue
+		}
+		s.Origin = Origin{Src: src, Path: fmt.Sprintf("sinks[%d]", i)}
+		m.Sinks = append(m.Sinks, s)
+	}
+	return d.diags
+}
+
+// parseOne parses a YAML stream that must hold exactly one document.
+func parseOne(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("line %d: a manifest file holds one YAML document; split the others into their own files", extra.Line)
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}
+
+func valueNode(mapping *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(mapping.Content); i += 2 {
+		if mapping.Content[i].Value == key {
+			return mapping.Content[i+1]
+		}
+	}
+	return mapping
+}
+
+// yamlError turns yaml.v3's "yaml: line N: msg" into a located Diagnostic.
+func yamlError(name string, err error) Diagnostic {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		return Diagnostic{Pos: Pos{File: name, Line: line, Col: 1}, Message: "invalid YAML: " + msg}
+	}
+	return Diagnostic{Pos: Pos{File: name}, Message: "invalid YAML: " + msg}
+}

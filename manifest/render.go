@@ -1,0 +1,370 @@
+package manifest
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Config is a rendered set of string keys: a worker's properties or a
+// connector's config. It remembers, for every key, the manifest field it came
+// from and whether its value is a secret.
+type Config struct {
+	Values map[string]string
+	// Sensitive marks keys whose value must never be shown.
+	Sensitive map[string]bool
+	// From maps each key to the manifest field it was rendered from.
+	From map[string]Loc
+	// Origin is the object the config was rendered for.
+	Origin Origin
+}
+
+// Loc is a field of a manifest: its path and where it was written.
+type Loc struct {
+	Path string
+	Pos  Pos
+}
+
+// Keys returns the config's keys in sorted order.
+func (c *Config) Keys() []string {
+	keys := make([]string, 0, len(c.Values))
+	for k := range c.Values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// HasSecrets reports whether any value is a resolved secret.
+func (c *Config) HasSecrets() bool {
+	for _, s := range c.Sensitive {
+		if s {
+			return true
+		}
+	}
+	return false
+}
+
+// Secrets returns the distinct secret values, longest first, for scrubbing
+// them out of anything printed.
+func (c *Config) Secrets() []string {
+	var out []string
+	for k, s := range c.Sensitive {
+		if s && c.Values[k] != "" {
+			out = append(out, c.Values[k])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// Resolver turns a Value into text. RenderWorker and RenderSink call it for
+// every value; a secret that cannot be resolved becomes a Diagnostic.
+type Resolver interface {
+	Resolve(v Value) (string, error)
+}
+
+// EnvResolver resolves secret references from the environment and files.
+type EnvResolver struct{ Env Env }
+
+// Resolve implements Resolver.
+func (r EnvResolver) Resolve(v Value) (string, error) { return v.Resolve(r.Env) }
+
+// Unresolved is a Resolver for offline checks that must not need the
+// secrets: every secret reads as the placeholder SecretPlaceholder.
+type Unresolved struct{}
+
+// SecretPlaceholder stands for a secret that was not resolved.
+const SecretPlaceholder = "(secret)"
+
+// Resolve implements Resolver.
+func (Unresolved) Resolve(v Value) (string, error) {
+	if v.IsSecret() {
+		return SecretPlaceholder, nil
+	}
+	return v.Text, nil
+}
+
+// builder collects the keys of one Config and reports a key set twice.
+type builder struct {
+	origin Origin
+	cfg    *Config
+	res    Resolver
+	diags  Diagnostics
+}
+
+func newBuilder(o Origin, res Resolver) *builder {
+	return &builder{
+		origin: o,
+		cfg: &Config{Values: map[string]string{}, Sensitive: map[string]bool{},
+			From: map[string]Loc{}, Origin: o},
+		res: res,
+	}
+}
+
+func (b *builder) loc(from string) Loc {
+	return Loc{Path: b.origin.FieldPath(from), Pos: b.origin.At(from)}
+}
+
+func (b *builder) set(key, from, value string) {
+	b.setAt(key, b.loc(from), value)
+}
+
+func (b *builder) setAt(key string, at Loc, value string) {
+	if prev, dup := b.cfg.From[key]; dup {
+		b.diags = append(b.diags, Diagnostic{
+			Pos:     at.Pos,
+			Path:    at.Path,
+			Message: fmt.Sprintf("%s is already set by %s", key, prev.Path),
+			Hint:    "set it in one place only",
+		})
+		return
+	}
+	b.cfg.Values[key] = value
+	b.cfg.From[key] = at
+}
+
+func (b *builder) str(key, from, value string) {
+	if value != "" {
+		b.set(key, from, value)
+	}
+}
+
+func (b *builder) list(key, from string, values []string) {
+	if len(values) > 0 {
+		b.set(key, from, strings.Join(values, ","))
+	}
+}
+
+func (b *builder) intp(key, from string, v *int) {
+	if v != nil {
+		b.set(key, from, strconv.Itoa(*v))
+	}
+}
+
+func (b *builder) boolp(key, from string, v *bool) {
+	if v != nil {
+		b.set(key, from, strconv.FormatBool(*v))
+	}
+}
+
+func (b *builder) value(key, from string, v Value) {
+	if v.IsZero() {
+		return
+	}
+	s, err := b.res.Resolve(v)
+	if err != nil {
+		at := b.loc(from)
+		b.diags = append(b.diags, Diagnostic{
+			Pos:     at.Pos,
+			Path:    at.Path,
+			Message: fmt.Sprintf("cannot resolve %s: %v", v.Ref(), err),
+			Hint:    "set the variable or create the file before running connectsync",
+		})
+		s = ""
+	}
+	b.set(key, from, s)
+	if v.IsSecret() {
+		b.cfg.Sensitive[key] = true
+	}
+}
+
+func (b *builder) values(prefix, from string, m map[string]Value) {
+	for _, k := range sortedKeys(m) {
+		b.value(prefix+k, joinPath(from, k), m[k])
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// RenderWorker renders a worker's connect-distributed.properties from its
+// cluster's shared settings and its own.
+func RenderWorker(c *Cluster, w *Worker, res Resolver) (*Config, Diagnostics) {
+	b := newBuilder(w.Origin, res)
+	// The cluster's keys are traced to the cluster's own fields.
+	cl := b.withOrigin(c.Origin)
+	cl.list("bootstrap.servers", "bootstrapServers", c.BootstrapServers)
+	cl.str("group.id", "groupId", c.GroupID)
+	for _, t := range []struct {
+		name string
+		st   StorageTopic
+	}{{"config", c.Storage.Config}, {"offset", c.Storage.Offset}, {"status", c.Storage.Status}} {
+		from := "storage." + t.name
+		cl.str(t.name+".storage.topic", from+".topic", t.st.Topic)
+		cl.intp(t.name+".storage.replication.factor", from+".replicationFactor", t.st.ReplicationFactor)
+		cl.intp(t.name+".storage.partitions", from+".partitions", t.st.Partitions)
+	}
+	for _, cv := range []struct {
+		name string
+		c    Converter
+	}{{"key", c.Converters.Key}, {"value", c.Converters.Value}, {"header", c.Converters.Header}} {
+		from := "converters." + cv.name
+		key := cv.name + ".converter"
+		cl.str(key, from+".class", cv.c.Class)
+		cl.boolp(key+".schemas.enable", from+".schemasEnable", cv.c.SchemasEnable)
+		cl.values(key+".", from+".properties", cv.c.Properties)
+	}
+	cl.list("plugin.path", "pluginPath", c.PluginPath)
+	cl.str("plugin.discovery", "pluginDiscovery", c.PluginDiscovery)
+	if len(c.ConfigProviders) > 0 {
+		names := sortedKeys(c.ConfigProviders)
+		cl.set("config.providers", "configProviders", strings.Join(names, ","))
+		for _, n := range names {
+			p := c.ConfigProviders[n]
+			from := joinPath("configProviders", n)
+			cl.str("config.providers."+n+".class", from+".class", p.Class)
+			cl.values("config.providers."+n+".param.", from+".params", p.Params)
+		}
+	}
+	cl.values("", "properties", c.Properties)
+
+	host, port := advertised(w)
+	b.list("listeners", "listeners", w.Listeners)
+	b.str("rest.advertised.host.name", "advertisedHost", host)
+	if port != 0 {
+		b.set("rest.advertised.port", "advertisedPort", strconv.Itoa(port))
+	}
+	b.str("rest.advertised.listener", "advertisedListener", w.AdvertisedListener)
+	b.values("", "properties", w.Properties)
+	return b.cfg, append(cl.diags, b.diags...)
+}
+
+// withOrigin returns a builder that adds to the same Config, tracing keys to
+// fields of another object.
+func (b *builder) withOrigin(o Origin) *builder {
+	return &builder{origin: o, cfg: b.cfg, res: b.res}
+}
+
+// advertised returns the REST host and port other workers use to reach w:
+// the declared ones, or else the host and port of its URL.
+func advertised(w *Worker) (string, int) {
+	host, port := w.AdvertisedHost, w.AdvertisedPort
+	u, err := url.Parse(w.URL)
+	if err != nil || u.Host == "" {
+		return host, port
+	}
+	if host == "" {
+		host = u.Hostname()
+	}
+	if port == 0 {
+		if p, err := strconv.Atoi(u.Port()); err == nil {
+			port = p
+		} else if u.Scheme == "https" {
+			port = 443
+		} else {
+			port = 80
+		}
+	}
+	return host, port
+}
+
+// AdvertisedEndpoint returns host:port as the other workers reach w.
+func AdvertisedEndpoint(w *Worker) string {
+	host, port := advertised(w)
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// RenderSink renders a sink's connector config: the map a PUT to
+// /connectors/{name}/config sends, every value a string.
+func RenderSink(s *Sink, res Resolver) (*Config, Diagnostics) {
+	b := newBuilder(s.Origin, res)
+	b.set("connector.class", "class", s.ConnectorClass())
+	tasks := s.TasksMax
+	if tasks == 0 {
+		tasks = 1
+	}
+	b.set("tasks.max", "tasksMax", strconv.Itoa(tasks))
+	if len(s.Topics) > 0 {
+		b.set("topics", "topics", strings.Join(sortedKeys(s.Topics), ","))
+	}
+	if c := s.Cassandra; c != nil {
+		renderCassandra(b, c)
+	}
+	for _, name := range sortedKeys(s.Topics) {
+		t := s.Topics[name]
+		if t == nil {
+			continue
+		}
+		from := joinPath("topics", name)
+		for i, tb := range t.Tables {
+			if tb == nil {
+				continue
+			}
+			tf := fmt.Sprintf("%s.tables[%d]", from, i)
+			p := fmt.Sprintf("topic.%s.%s.%s.", name, tb.Keyspace, tb.Table)
+			b.str(p+"mapping", tf+".mapping", tb.Mapping)
+			b.str(p+"consistencyLevel", tf+".consistencyLevel", tb.ConsistencyLevel)
+			b.intp(p+"ttl", tf+".ttl", tb.TTL)
+			b.str(p+"ttlTimeUnit", tf+".ttlTimeUnit", tb.TTLTimeUnit)
+			b.str(p+"timestampTimeUnit", tf+".timestampTimeUnit", tb.TimestampTimeUnit)
+			b.boolp(p+"nullToUnset", tf+".nullToUnset", tb.NullToUnset)
+			b.boolp(p+"deletesEnabled", tf+".deletesEnabled", tb.DeletesEnabled)
+			b.str(p+"query", tf+".query", tb.Query)
+		}
+		if cd := t.Codec; cd != nil {
+			p := "topic." + name + ".codec."
+			cf := from + ".codec"
+			b.str(p+"locale", cf+".locale", cd.Locale)
+			b.str(p+"timeZone", cf+".timeZone", cd.TimeZone)
+			b.str(p+"timestamp", cf+".timestamp", cd.Timestamp)
+			b.str(p+"date", cf+".date", cd.Date)
+			b.str(p+"time", cf+".time", cd.Time)
+			b.str(p+"unit", cf+".unit", cd.Unit)
+		}
+	}
+	b.values("", "config", s.Config)
+	return b.cfg, b.diags
+}
+
+func renderCassandra(b *builder, c *Cassandra) {
+	b.list("contactPoints", "cassandra.contactPoints", c.ContactPoints)
+	b.intp("port", "cassandra.port", c.Port)
+	b.str("loadBalancing.localDc", "cassandra.localDc", c.LocalDC)
+	b.str("cloud.secureConnectBundle", "cassandra.cloudSecureConnectBundle", c.CloudSecureConnectBundle)
+	if a := c.Auth; a != nil {
+		b.str("auth.provider", "cassandra.auth.provider", a.Provider)
+		b.value("auth.username", "cassandra.auth.username", a.Username)
+		b.value("auth.password", "cassandra.auth.password", a.Password)
+		if g := a.GSSAPI; g != nil {
+			b.str("auth.gssapi.keyTab", "cassandra.auth.gssapi.keyTab", g.KeyTab)
+			b.str("auth.gssapi.principal", "cassandra.auth.gssapi.principal", g.Principal)
+			b.str("auth.gssapi.service", "cassandra.auth.gssapi.service", g.Service)
+		}
+	}
+	if s := c.SSL; s != nil {
+		b.str("ssl.provider", "cassandra.ssl.provider", s.Provider)
+		b.boolp("ssl.hostnameValidation", "cassandra.ssl.hostnameValidation", s.HostnameValidation)
+		b.list("ssl.cipherSuites", "cassandra.ssl.cipherSuites", s.CipherSuites)
+		if k := s.Keystore; k != nil {
+			b.str("ssl.keystore.path", "cassandra.ssl.keystore.path", k.Path)
+			b.value("ssl.keystore.password", "cassandra.ssl.keystore.password", k.Password)
+		}
+		if k := s.Truststore; k != nil {
+			b.str("ssl.truststore.path", "cassandra.ssl.truststore.path", k.Path)
+			b.value("ssl.truststore.password", "cassandra.ssl.truststore.password", k.Password)
+		}
+		if o := s.OpenSSL; o != nil {
+			b.str("ssl.openssl.keyCertChain", "cassandra.ssl.openssl.keyCertChain", o.KeyCertChain)
+			b.str("ssl.openssl.privateKey", "cassandra.ssl.openssl.privateKey", o.PrivateKey)
+		}
+	}
+	b.intp("maxConcurrentRequests", "cassandra.maxConcurrentRequests", c.MaxConcurrentRequests)
+	b.intp("maxNumberOfRecordsInBatch", "cassandra.maxNumberOfRecordsInBatch", c.MaxNumberOfRecordsInBatch)
+	b.intp("queryExecutionTimeout", "cassandra.queryExecutionTimeout", c.QueryExecutionTimeout)
+	b.intp("connectionPoolLocalSize", "cassandra.connectionPoolLocalSize", c.ConnectionPoolLocalSize)
+	b.intp("metricsHighestLatency", "cassandra.metricsHighestLatency", c.MetricsHighestLatency)
+	b.boolp("jmx", "cassandra.jmx", c.JMX)
+	b.str("compression", "cassandra.compression", c.Compression)
+	b.str("ignoreErrors", "cassandra.ignoreErrors", c.IgnoreErrors)
+	b.values("datastax-java-driver.", "cassandra.driver", c.Driver)
+}

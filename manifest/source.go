@@ -1,0 +1,54 @@
+package manifest
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Source is one manifest file and the position of every value in it.
+type Source struct {
+	// File is the path as the user gave it, for messages.
+	File string
+	// Dir is the directory relative secret files are resolved against.
+	Dir string
+	pos map[string]Pos
+}
+
+func newSource(file, dir string) *Source {
+	return &Source{File: file, Dir: dir, pos: map[string]Pos{}}
+}
+
+func (s *Source) nodePos(n *yaml.Node) Pos {
+	return Pos{File: s.File, Line: n.Line, Col: n.Column}
+}
+
+func (s *Source) record(path string, n *yaml.Node) {
+	if _, ok := s.pos[path]; !ok {
+		s.pos[path] = s.nodePos(n)
+	}
+}
+
+// At returns the position of the value at path, or of its nearest ancestor
+// that the file declares, or the file itself.
+func (s *Source) At(path string) Pos {
+	for {
+		if p, ok := s.pos[path]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i <= 0 {
+			if p, ok := s.pos[path]; ok {
+				return p
+			}
+			return Pos{File: s.File}
+		}
+		path = path[:i]
+	}
+}
+
+// Has reports whether the file declares a value at path.
+func (s *Source) Has(path string) bool {
+	_, ok := s.pos[path]
+	return ok
+}

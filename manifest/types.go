@@ -1,0 +1,327 @@
+// Package manifest reads, checks and renders connectsync manifests: the YAML
+// files that declare Kafka Connect clusters, their distributed workers, and
+// the sink connectors (above all the DataStax Cassandra sink) they run.
+//
+// It depends on nothing else in connectsync. Load decodes strictly and
+// records where every value came from, Validate reports every problem at once
+// with its file:line:column, and RenderWorker and RenderSink produce the
+// worker properties and the connector configs that the rest of the tool
+// deploys.
+package manifest
+
+// Manifest is the union of one or more manifest files.
+type Manifest struct {
+	Clusters []*Cluster
+	Workers  []*Worker
+	Sinks    []*Sink
+	// Files lists the files read, in the order they were read.
+	Files []string
+}
+
+// file is the top level of one manifest file.
+type file struct {
+	Version  int        `yaml:"version"`
+	Clusters []*Cluster `yaml:"clusters"`
+	Workers  []*Worker  `yaml:"workers"`
+	Sinks    []*Sink    `yaml:"sinks"`
+}
+
+// Origin says where an object was declared, so that every later check can
+// point at the file, line and column of the field it is about.
+type Origin struct {
+	Src *Source
+	// Path is the object's own path in its file, as in sinks[2].
+	Path string
+}
+
+// At returns the position of a field of the object, given relative to it
+// ("topics.orders.tables[0].mapping"), or of its nearest declared ancestor.
+func (o Origin) At(rel string) Pos {
+	if o.Src == nil {
+		return Pos{}
+	}
+	return o.Src.At(o.FieldPath(rel))
+}
+
+// FieldPath returns the full path of a field given relative to the object.
+func (o Origin) FieldPath(rel string) string {
+	switch {
+	case rel == "":
+		return o.Path
+	case rel[0] == '[':
+		return o.Path + rel
+	default:
+		return o.Path + "." + rel
+	}
+}
+
+// Cluster is one Kafka Connect cluster: a group of distributed workers that
+// share a group.id and three storage topics. Worker settings that must be
+// identical on every worker are declared here once.
+type Cluster struct {
+	Origin `yaml:"-"`
+
+	Name             string   `yaml:"name"`
+	BootstrapServers []string `yaml:"bootstrapServers"`
+	GroupID          string   `yaml:"groupId"`
+	// Brokers is the number of Kafka brokers, when known. It only serves to
+	// warn about replication factors the brokers cannot satisfy.
+	Brokers         int                       `yaml:"brokers"`
+	Storage         Storage                   `yaml:"storage"`
+	Converters      Converters                `yaml:"converters"`
+	PluginPath      []string                  `yaml:"pluginPath"`
+	PluginDiscovery string                    `yaml:"pluginDiscovery"`
+	ConfigProviders map[string]ConfigProvider `yaml:"configProviders"`
+	// Properties are passed through to every worker's properties file.
+	Properties map[string]Value `yaml:"properties"`
+
+	// REST says how connectsync itself reaches the workers' REST API.
+	REST REST `yaml:"rest"`
+	// Prune deletes connectors that no manifest declares.
+	Prune Prune `yaml:"prune"`
+	// IgnoreKeys lists connector config keys that plan never compares, for
+	// keys a worker or an operator rewrites. A trailing * matches a prefix.
+	IgnoreKeys []string `yaml:"ignoreKeys"`
+	// Preflight sets the checks plan runs before it proposes a change.
+	Preflight Preflight `yaml:"preflight"`
+}
+
+// Storage names the three internal topics of a distributed cluster.
+type Storage struct {
+	Config StorageTopic `yaml:"config"`
+	Offset StorageTopic `yaml:"offset"`
+	Status StorageTopic `yaml:"status"`
+}
+
+// StorageTopic is one internal topic.
+type StorageTopic struct {
+	Topic             string `yaml:"topic"`
+	ReplicationFactor *int   `yaml:"replicationFactor"`
+	Partitions        *int   `yaml:"partitions"`
+}
+
+// Converters are the worker's default converters.
+type Converters struct {
+	Key    Converter `yaml:"key"`
+	Value  Converter `yaml:"value"`
+	Header Converter `yaml:"header"`
+}
+
+// Converter is a converter class and its settings.
+type Converter struct {
+	Class         string           `yaml:"class"`
+	SchemasEnable *bool            `yaml:"schemasEnable"`
+	Properties    map[string]Value `yaml:"properties"`
+}
+
+// ConfigProvider is one of the worker's config.providers.
+type ConfigProvider struct {
+	Class  string           `yaml:"class"`
+	Params map[string]Value `yaml:"params"`
+}
+
+// REST is how connectsync talks to a cluster's workers.
+type REST struct {
+	TLS     RESTTLS          `yaml:"tls"`
+	Auth    *BasicAuth       `yaml:"basicAuth"`
+	Headers map[string]Value `yaml:"headers"`
+	// Timeout bounds one request, as a Go duration ("30s").
+	Timeout string `yaml:"timeout"`
+	// RetryFor bounds the retries of one operation, as a Go duration ("2m").
+	RetryFor string `yaml:"retryFor"`
+}
+
+// RESTTLS holds the client's TLS settings.
+type RESTTLS struct {
+	CAFile             string `yaml:"caFile"`
+	CertFile           string `yaml:"certFile"`
+	KeyFile            string `yaml:"keyFile"`
+	InsecureSkipVerify bool   `yaml:"insecureSkipVerify"`
+}
+
+// BasicAuth is HTTP basic authentication for the REST API.
+type BasicAuth struct {
+	Username Value `yaml:"username"`
+	Password Value `yaml:"password"`
+}
+
+// Prune settings.
+type Prune struct {
+	Enabled bool `yaml:"enabled"`
+	// Keep lists names (a trailing * matches a prefix) that prune never deletes.
+	Keep []string `yaml:"keep"`
+}
+
+// Preflight settings for plan.
+type Preflight struct {
+	// CassandraSchema checks every DataStax sink's tables and mappings
+	// against the live Cassandra schema.
+	CassandraSchema bool `yaml:"cassandraSchema"`
+}
+
+// Worker is one distributed worker process.
+type Worker struct {
+	Origin `yaml:"-"`
+
+	Name    string `yaml:"name"`
+	Cluster string `yaml:"cluster"`
+	// URL is where connectsync reaches the worker's REST API.
+	URL       string   `yaml:"url"`
+	Listeners []string `yaml:"listeners"`
+	// AdvertisedHost and AdvertisedPort are what the other workers use to
+	// forward requests to this one. They default to the URL's host and port.
+	AdvertisedHost     string           `yaml:"advertisedHost"`
+	AdvertisedPort     int              `yaml:"advertisedPort"`
+	AdvertisedListener string           `yaml:"advertisedListener"`
+	Properties         map[string]Value `yaml:"properties"`
+	// PropertiesFile is where this worker's deployed properties file lives,
+	// for plan and apply to compare with and write.
+	PropertiesFile string `yaml:"propertiesFile"`
+}
+
+// Desired connector states.
+const (
+	StateRunning = "running"
+	StatePaused  = "paused"
+	StateStopped = "stopped"
+)
+
+// Connector classes of the DataStax Apache Kafka Connector.
+const (
+	DataStaxClass       = "com.datastax.oss.kafka.sink.CassandraSinkConnector"
+	DataStaxLegacyClass = "com.datastax.kafkaconnector.DseSinkConnector"
+)
+
+// Sink is one sink connector. With no class, it is the DataStax Cassandra
+// sink, configured by the typed Cassandra and Topics fields.
+type Sink struct {
+	Origin `yaml:"-"`
+
+	Name    string `yaml:"name"`
+	Cluster string `yaml:"cluster"`
+	// State is running (the default), paused or stopped.
+	State    string `yaml:"state"`
+	TasksMax int    `yaml:"tasksMax"`
+	// Class defaults to the DataStax sink.
+	Class     string            `yaml:"class"`
+	Cassandra *Cassandra        `yaml:"cassandra"`
+	Topics    map[string]*Topic `yaml:"topics"`
+	// Config passes any other key through to the connector config as is.
+	Config map[string]Value `yaml:"config"`
+	// IgnoreKeys adds to the cluster's ignoreKeys for this connector.
+	IgnoreKeys []string `yaml:"ignoreKeys"`
+	// Preflight overrides the cluster's preflight settings for this sink.
+	Preflight *Preflight `yaml:"preflight"`
+}
+
+// ConnectorClass returns the sink's class, defaulting to the DataStax sink.
+func (s *Sink) ConnectorClass() string {
+	if s.Class == "" {
+		return DataStaxClass
+	}
+	return s.Class
+}
+
+// IsDataStax reports whether the sink runs the DataStax connector.
+func (s *Sink) IsDataStax() bool { return IsDataStaxClass(s.ConnectorClass()) }
+
+// IsDataStaxClass reports whether class is the DataStax sink or its alias.
+func IsDataStaxClass(class string) bool {
+	return class == DataStaxClass || class == DataStaxLegacyClass
+}
+
+// DesiredState returns the sink's state, defaulting to running.
+func (s *Sink) DesiredState() string {
+	if s.State == "" {
+		return StateRunning
+	}
+	return s.State
+}
+
+// Cassandra holds the DataStax sink's connection settings.
+type Cassandra struct {
+	ContactPoints            []string `yaml:"contactPoints"`
+	Port                     *int     `yaml:"port"`
+	LocalDC                  string   `yaml:"localDc"`
+	CloudSecureConnectBundle string   `yaml:"cloudSecureConnectBundle"`
+	Auth                     *Auth    `yaml:"auth"`
+	SSL                      *SSL     `yaml:"ssl"`
+
+	MaxConcurrentRequests     *int   `yaml:"maxConcurrentRequests"`
+	MaxNumberOfRecordsInBatch *int   `yaml:"maxNumberOfRecordsInBatch"`
+	QueryExecutionTimeout     *int   `yaml:"queryExecutionTimeout"`
+	ConnectionPoolLocalSize   *int   `yaml:"connectionPoolLocalSize"`
+	MetricsHighestLatency     *int   `yaml:"metricsHighestLatency"`
+	JMX                       *bool  `yaml:"jmx"`
+	Compression               string `yaml:"compression"`
+	IgnoreErrors              string `yaml:"ignoreErrors"`
+	// Driver is passed to the Java driver as datastax-java-driver.<key>.
+	Driver map[string]Value `yaml:"driver"`
+}
+
+// Auth is the sink's authentication to Cassandra.
+type Auth struct {
+	Provider string  `yaml:"provider"`
+	Username Value   `yaml:"username"`
+	Password Value   `yaml:"password"`
+	GSSAPI   *GSSAPI `yaml:"gssapi"`
+}
+
+// GSSAPI (Kerberos) settings.
+type GSSAPI struct {
+	KeyTab    string `yaml:"keyTab"`
+	Principal string `yaml:"principal"`
+	Service   string `yaml:"service"`
+}
+
+// SSL is the sink's TLS to Cassandra.
+type SSL struct {
+	Provider           string    `yaml:"provider"`
+	HostnameValidation *bool     `yaml:"hostnameValidation"`
+	CipherSuites       []string  `yaml:"cipherSuites"`
+	Keystore           *Keystore `yaml:"keystore"`
+	Truststore         *Keystore `yaml:"truststore"`
+	OpenSSL            *OpenSSL  `yaml:"openssl"`
+}
+
+// Keystore is a JKS or PKCS12 store and its password.
+type Keystore struct {
+	Path     string `yaml:"path"`
+	Password Value  `yaml:"password"`
+}
+
+// OpenSSL holds the OpenSSL provider's PEM files.
+type OpenSSL struct {
+	KeyCertChain string `yaml:"keyCertChain"`
+	PrivateKey   string `yaml:"privateKey"`
+}
+
+// Topic is one Kafka topic the sink reads, and the tables it writes to.
+type Topic struct {
+	Tables []*Table `yaml:"tables"`
+	Codec  *Codec   `yaml:"codec"`
+}
+
+// Codec settings for one topic.
+type Codec struct {
+	Locale    string `yaml:"locale"`
+	TimeZone  string `yaml:"timeZone"`
+	Timestamp string `yaml:"timestamp"`
+	Date      string `yaml:"date"`
+	Time      string `yaml:"time"`
+	Unit      string `yaml:"unit"`
+}
+
+// Table is one Cassandra table a topic is written to.
+type Table struct {
+	Keyspace          string `yaml:"keyspace"`
+	Table             string `yaml:"table"`
+	Mapping           string `yaml:"mapping"`
+	ConsistencyLevel  string `yaml:"consistencyLevel"`
+	TTL               *int   `yaml:"ttl"`
+	TTLTimeUnit       string `yaml:"ttlTimeUnit"`
+	TimestampTimeUnit string `yaml:"timestampTimeUnit"`
+	NullToUnset       *bool  `yaml:"nullToUnset"`
+	DeletesEnabled    *bool  `yaml:"deletesEnabled"`
+	Query             string `yaml:"query"`
+}

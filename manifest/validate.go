@@ -1,0 +1,446 @@
+package manifest
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Validate checks a loaded manifest's meaning: required fields, references
+// between objects, the rules shared by every worker of a cluster, and the
+// DataStax sink's rules, including those the connector itself only checks
+// when a task starts. It needs no secret: references are not resolved.
+func Validate(m *Manifest) Diagnostics {
+	v := &validator{m: m}
+	clusters := v.clusters()
+	v.workers(clusters)
+	v.sinks(clusters)
+	return v.diags.Sort()
+}
+
+type validator struct {
+	m     *Manifest
+	diags Diagnostics
+}
+
+func (v *validator) add(sev Severity, o Origin, rel, hint, format string, args ...any) {
+	v.diags = append(v.diags, Diagnostic{
+		Severity: sev,
+		Pos:      o.At(rel),
+		Path:     o.FieldPath(rel),
+		Message:  fmt.Sprintf(format, args...),
+		Hint:     hint,
+	})
+}
+
+func (v *validator) errorf(o Origin, rel, hint, format string, args ...any) {
+	v.add(Error, o, rel, hint, format, args...)
+}
+
+func (v *validator) warnf(o Origin, rel, hint, format string, args ...any) {
+	v.add(Warning, o, rel, hint, format, args...)
+}
+
+// ClusterByName indexes the manifest's clusters.
+func (m *Manifest) ClusterByName() map[string]*Cluster {
+	out := map[string]*Cluster{}
+	for _, c := range m.Clusters {
+		if _, dup := out[c.Name]; !dup {
+			out[c.Name] = c
+		}
+	}
+	return out
+}
+
+// WorkersOf returns the workers of a cluster, in manifest order.
+func (m *Manifest) WorkersOf(cluster string) []*Worker {
+	var out []*Worker
+	for _, w := range m.Workers {
+		if w.Cluster == cluster {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+var (
+	objectName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	topicName  = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+)
+
+func (v *validator) name(o Origin, what, name string) bool {
+	switch {
+	case name == "":
+		v.errorf(o, "name", fmt.Sprintf("give the %s a name", what), "missing")
+		return false
+	case !objectName.MatchString(name):
+		v.errorf(o, "name", "use letters, digits, '.', '_' and '-', starting with a letter or digit",
+			"%q is not a valid %s name", name, what)
+		return false
+	}
+	return true
+}
+
+func (v *validator) clusters() map[string]*Cluster {
+	byName := map[string]*Cluster{}
+	groupIDs := map[string]*Cluster{}
+	topics := map[string]string{} // topic -> path of first use
+	for _, c := range v.m.Clusters {
+		if v.name(c.Origin, "cluster", c.Name) {
+			if first, dup := byName[c.Name]; dup {
+				v.errorf(c.Origin, "name", "cluster names must be unique",
+					"cluster %q is already declared at %s", c.Name, first.At("name"))
+			} else {
+				byName[c.Name] = c
+			}
+		}
+		if len(v.m.WorkersOf(c.Name)) == 0 && c.Name != "" {
+			v.errorf(c.Origin, "name", fmt.Sprintf("declare its workers under workers: with cluster: %s", c.Name),
+				"cluster %q has no workers", c.Name)
+		}
+		switch {
+		case len(c.BootstrapServers) == 0:
+			v.warnf(c.Origin, "bootstrapServers", "set bootstrapServers to the Kafka brokers the workers use",
+				"not set: the workers will use localhost:9092")
+		case allLoopback(c.BootstrapServers) && v.anyRemoteWorker(c.Name):
+			v.warnf(c.Origin, "bootstrapServers", "list brokers the workers can reach over the network",
+				"every bootstrap server is on localhost, but some workers of this cluster are remote")
+		}
+		for i, s := range c.BootstrapServers {
+			if _, _, err := net.SplitHostPort(s); err != nil {
+				v.errorf(c.Origin, fmt.Sprintf("bootstrapServers[%d]", i), "write host:port",
+					"%q is not host:port", s)
+			}
+		}
+		if c.GroupID == "" {
+			v.errorf(c.Origin, "groupId", "set groupId, the group.id all the cluster's workers share", "missing")
+		} else if first, dup := groupIDs[c.GroupID]; dup {
+			v.errorf(c.Origin, "groupId", "every cluster needs its own group.id",
+				"group.id %q is also used by cluster %q", c.GroupID, first.Name)
+		} else {
+			groupIDs[c.GroupID] = c
+		}
+		v.storage(c, topics)
+		v.converter(c, "key", c.Converters.Key, true)
+		v.converter(c, "value", c.Converters.Value, true)
+		v.converter(c, "header", c.Converters.Header, false)
+		switch c.PluginDiscovery {
+		case "", "only_scan", "hybrid_warn", "hybrid_fail":
+		case "service_load":
+			for _, s := range v.m.Sinks {
+				if s.Cluster == c.Name && s.IsDataStax() {
+					v.warnf(c.Origin, "pluginDiscovery",
+						"use hybrid_warn or only_scan: the DataStax jar has no ServiceLoader manifest",
+						"service_load will not find %s, which sink %q uses", s.ConnectorClass(), s.Name)
+					break
+				}
+			}
+		default:
+			v.errorf(c.Origin, "pluginDiscovery", "use only_scan, hybrid_warn, hybrid_fail or service_load",
+				"unknown plugin discovery mode %q", c.PluginDiscovery)
+		}
+		for _, p := range c.PluginPath {
+			if strings.Contains(p, "${") {
+				v.errorf(c.Origin, "pluginPath", "write the directories out",
+					"plugin.path cannot use config-provider variables")
+				break
+			}
+		}
+		for _, n := range sortedKeys(c.ConfigProviders) {
+			if c.ConfigProviders[n].Class == "" {
+				v.errorf(c.Origin, joinPath("configProviders", n),
+					"for example org.apache.kafka.common.config.provider.FileConfigProvider", "class is missing")
+			}
+		}
+		for _, f := range []struct{ field, value string }{{"rest.timeout", c.REST.Timeout}, {"rest.retryFor", c.REST.RetryFor}} {
+			if f.value == "" {
+				continue
+			}
+			if d, err := time.ParseDuration(f.value); err != nil || d <= 0 {
+				v.errorf(c.Origin, f.field, `write a Go duration such as "30s" or "2m"`, "%q is not a duration", f.value)
+			}
+		}
+		if t := c.REST.TLS; (t.CertFile == "") != (t.KeyFile == "") {
+			v.errorf(c.Origin, "rest.tls", "set both certFile and keyFile, or neither",
+				"a client certificate needs both its certificate and its key")
+		}
+		v.properties(c.Origin, "properties", c.Properties)
+	}
+	return byName
+}
+
+func (v *validator) storage(c *Cluster, topics map[string]string) {
+	seen := map[string]string{}
+	for _, t := range []struct {
+		name string
+		st   StorageTopic
+	}{{"config", c.Storage.Config}, {"offset", c.Storage.Offset}, {"status", c.Storage.Status}} {
+		rel := "storage." + t.name
+		switch {
+		case t.st.Topic == "":
+			v.errorf(c.Origin, rel+".topic", "name the topic, for example connect-"+t.name+"s", "missing")
+		case !topicName.MatchString(t.st.Topic):
+			v.errorf(c.Origin, rel+".topic", "use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t.st.Topic)
+		case seen[t.st.Topic] != "":
+			v.errorf(c.Origin, rel+".topic", "each storage topic needs its own name",
+				"topic %q is also the %s topic", t.st.Topic, seen[t.st.Topic])
+		case topics[t.st.Topic] != "":
+			v.errorf(c.Origin, rel+".topic", "two clusters sharing storage topics corrupt each other's configs and offsets",
+				"topic %q is also used by %s", t.st.Topic, topics[t.st.Topic])
+		default:
+			seen[t.st.Topic] = t.name
+		}
+		if t.st.Topic != "" && topics[t.st.Topic] == "" {
+			topics[t.st.Topic] = c.FieldPath(rel + ".topic")
+		}
+		if rf := t.st.ReplicationFactor; rf != nil {
+			switch {
+			case *rf == 0 || *rf < -1:
+				v.errorf(c.Origin, rel+".replicationFactor", "use 1 or more, or -1 for the broker default",
+					"replication factor %d is invalid", *rf)
+			case c.Brokers > 0 && *rf > c.Brokers:
+				v.warnf(c.Origin, rel+".replicationFactor", "lower it, or correct brokers",
+					"replication factor %d is more than the %d brokers declared: the workers will not start", *rf, c.Brokers)
+			}
+		} else if c.Brokers > 0 && c.Brokers < 3 {
+			v.warnf(c.Origin, rel, fmt.Sprintf("set replicationFactor: %d", c.Brokers),
+				"the replication factor defaults to 3, more than the %d brokers declared", c.Brokers)
+		}
+		if p := t.st.Partitions; p != nil {
+			switch {
+			case t.name == "config" && *p != 1:
+				v.errorf(c.Origin, rel+".partitions", "remove it: the config topic always has one partition",
+					"the config topic must have exactly 1 partition")
+			case *p < 1:
+				v.errorf(c.Origin, rel+".partitions", "use 1 or more", "partitions %d is invalid", *p)
+			}
+		}
+	}
+}
+
+func (v *validator) converter(c *Cluster, name string, cv Converter, required bool) {
+	rel := "converters." + name
+	if cv.Class == "" {
+		if required || cv.SchemasEnable != nil || len(cv.Properties) > 0 {
+			v.errorf(c.Origin, rel+".class", "for example org.apache.kafka.connect.json.JsonConverter", "missing")
+		}
+		return
+	}
+	if cv.Class == "org.apache.kafka.connect.json.JsonConverter" && (cv.SchemasEnable == nil || *cv.SchemasEnable) {
+		v.warnf(c.Origin, rel, "set schemasEnable: false unless every record carries a schema envelope",
+			"JsonConverter with schemas.enable=true (its default) fails on plain JSON records")
+	}
+}
+
+// sharedWorkerKeys must be identical on every worker of a cluster, so a
+// worker may not set them on its own.
+var sharedWorkerKeys = []string{
+	"group.id", "bootstrap.servers", "config.storage.topic", "offset.storage.topic", "status.storage.topic",
+	"key.converter", "value.converter", "header.converter", "config.providers", "connect.protocol",
+	"exactly.once.source.support", "connector.client.config.override.policy",
+	"security.protocol", "ssl.", "sasl.",
+}
+
+func isSharedWorkerKey(k string) bool {
+	for _, s := range sharedWorkerKeys {
+		if k == s || strings.HasPrefix(k, strings.TrimSuffix(s, ".")+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) properties(o Origin, rel string, props map[string]Value) {
+	for _, k := range sortedKeys(props) {
+		if k == "" || strings.ContainsAny(k, "\n\r") {
+			v.errorf(o, joinPath(rel, k), "", "%q is not a valid property name", k)
+		}
+	}
+}
+
+func (v *validator) workers(clusters map[string]*Cluster) {
+	names := map[string]*Worker{}
+	urls := map[string]*Worker{}
+	endpoints := map[string]*Worker{}
+	listeners := map[string]*Worker{}
+	for _, w := range v.m.Workers {
+		if v.name(w.Origin, "worker", w.Name) {
+			if first, dup := names[w.Name]; dup {
+				v.errorf(w.Origin, "name", "worker names must be unique", "worker %q is already declared at %s", w.Name, first.At("name"))
+			} else {
+				names[w.Name] = w
+			}
+		}
+		v.clusterRef(w.Origin, w.Cluster, clusters)
+		u, err := url.Parse(w.URL)
+		switch {
+		case w.URL == "":
+			v.errorf(w.Origin, "url", "the worker's REST URL, for example http://connect-1:8083", "missing")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			v.errorf(w.Origin, "url", "write http://host:port or https://host:port", "%q is not an http(s) URL", w.URL)
+		default:
+			if first, dup := urls[w.URL]; dup {
+				v.errorf(w.Origin, "url", "each worker has its own URL", "URL %s is also worker %q's", w.URL, first.Name)
+			} else {
+				urls[w.URL] = w
+			}
+			ep := AdvertisedEndpoint(w)
+			if first, dup := endpoints[ep]; dup && first.URL != w.URL {
+				v.errorf(w.Origin, "advertisedHost", "give each worker its own advertised host and port",
+					"advertised endpoint %s is also worker %q's: requests forwarded to one reach the other", ep, first.Name)
+			} else {
+				endpoints[ep] = w
+			}
+		}
+		if w.AdvertisedPort < 0 || w.AdvertisedPort > 65535 {
+			v.errorf(w.Origin, "advertisedPort", "use a port from 1 to 65535", "port %d is invalid", w.AdvertisedPort)
+		}
+		for i, l := range w.Listeners {
+			rel := fmt.Sprintf("listeners[%d]", i)
+			lu, err := url.Parse(l)
+			if err != nil || (lu.Scheme != "http" && lu.Scheme != "https") || lu.Port() == "" {
+				v.errorf(w.Origin, rel, "write http://host:port, for example http://0.0.0.0:8083", "%q is not a listener URL", l)
+				continue
+			}
+			if lu.Hostname() == "" || lu.Hostname() == "0.0.0.0" {
+				continue
+			}
+			key := lu.Host
+			if first, dup := listeners[key]; dup {
+				v.errorf(w.Origin, rel, "workers on one host need different ports",
+					"listener %s is also worker %q's", l, first.Name)
+			} else {
+				listeners[key] = w
+			}
+		}
+		for _, k := range sortedKeys(w.Properties) {
+			if isSharedWorkerKey(k) {
+				v.errorf(w.Origin, joinPath("properties", k),
+					"set it once under the cluster's properties or typed fields; a REST listener's own TLS keys are listeners.https.ssl.*",
+					"%s must be identical on every worker of a cluster", k)
+			}
+		}
+		v.properties(w.Origin, "properties", w.Properties)
+	}
+}
+
+func (v *validator) clusterRef(o Origin, name string, clusters map[string]*Cluster) {
+	switch {
+	case name == "":
+		v.errorf(o, "cluster", "name the cluster it belongs to", "missing")
+	case clusters[name] == nil:
+		known := make([]string, 0, len(clusters))
+		for n := range clusters {
+			known = append(known, n)
+		}
+		sort.Strings(known)
+		hint := "declare it under clusters:"
+		if len(known) > 0 {
+			hint = "known clusters: " + strings.Join(known, ", ")
+		}
+		v.errorf(o, "cluster", hint, "unknown cluster %q", name)
+	}
+}
+
+func (v *validator) anyRemoteWorker(cluster string) bool {
+	for _, w := range v.m.WorkersOf(cluster) {
+		if u, err := url.Parse(w.URL); err == nil && !isLoopback(u.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
+
+func allLoopback(servers []string) bool {
+	for _, s := range servers {
+		host, _, err := net.SplitHostPort(s)
+		if err != nil || !isLoopback(host) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (v *validator) sinks(clusters map[string]*Cluster) {
+	names := map[string]*Sink{}
+	for _, s := range v.m.Sinks {
+		if v.name(s.Origin, "sink", s.Name) {
+			key := s.Cluster + "\x00" + s.Name
+			if first, dup := names[key]; dup {
+				v.errorf(s.Origin, "name", "connector names are unique within a cluster",
+					"sink %q is already declared at %s", s.Name, first.At("name"))
+			} else {
+				names[key] = s
+			}
+		}
+		v.clusterRef(s.Origin, s.Cluster, clusters)
+		switch s.State {
+		case "", StateRunning, StatePaused, StateStopped:
+		default:
+			v.errorf(s.Origin, "state", "use running, paused or stopped", "unknown state %q", s.State)
+		}
+		if s.TasksMax < 0 {
+			v.errorf(s.Origin, "tasksMax", "use 1 or more", "tasksMax %d is invalid", s.TasksMax)
+		}
+		if s.Cassandra != nil && !s.IsDataStax() {
+			v.errorf(s.Origin, "cassandra", "remove it, or remove class to use the DataStax sink",
+				"cassandra settings apply only to the DataStax sink, not %s", s.ConnectorClass())
+		}
+		if len(s.Topics) == 0 && s.Config["topics"].IsZero() && s.Config["topics.regex"].IsZero() {
+			v.errorf(s.Origin, "topics", "list the Kafka topics the sink reads", "a sink needs at least one topic")
+		}
+		for _, t := range sortedKeys(s.Topics) {
+			rel := joinPath("topics", t)
+			if !topicName.MatchString(t) || len(t) > 249 {
+				v.errorf(s.Origin, rel, "topic names use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t)
+			}
+			if s.Topics[t] == nil {
+				continue
+			}
+			for i, tb := range s.Topics[t].Tables {
+				if tb == nil {
+					continue
+				}
+				tr := fmt.Sprintf("%s.tables[%d]", rel, i)
+				v.cqlName(s.Origin, tr+".keyspace", "keyspace", tb.Keyspace)
+				v.cqlName(s.Origin, tr+".table", "table", tb.Table)
+			}
+			if len(s.Topics[t].Tables) > 0 && !s.IsDataStax() {
+				v.errorf(s.Origin, rel+".tables", "remove tables, or remove class to use the DataStax sink",
+					"tables apply only to the DataStax sink")
+			}
+		}
+		for _, k := range sortedKeys(s.Config) {
+			if k == "name" {
+				v.errorf(s.Origin, joinPath("config", k), "remove it: the sink's name field sets it", "name is set by the sink's name")
+			}
+		}
+		cfg, diags := RenderSink(s, Unresolved{})
+		v.diags = append(v.diags, diags...)
+		if s.IsDataStax() {
+			v.diags = append(v.diags, CheckDataStax(cfg)...)
+		}
+	}
+}
+
+func (v *validator) cqlName(o Origin, rel, what, name string) {
+	switch {
+	case name == "":
+		v.errorf(o, rel, "name the Cassandra "+what, "missing")
+	case strings.Contains(name, "."):
+		v.errorf(o, rel, fmt.Sprintf("write the %s name alone; the keyspace has its own field", what),
+			"a %s name cannot contain a dot", what)
+	}
+}
