@@ -3,7 +3,13 @@ module github.com/connectsync/connectsync
 go 1.24
 
 require (
-	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
+	github.com/apache/cassandra-gocql-driver/v2 v2.1.2
+	github.com/cenkalti/backoff/v4 v4.3.0
+	gopkg.in/yaml.v3 v3.0.1
+)
+
+require (
 	github.com/google/go-cmp v0.7.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
+	github.com/rogpeppe/go-internal v1.14.1 // indirect
+	gopkg.in/inf.v0 v0.9.1 // indirect
 )

@@ -61,7 +61,7 @@ pid_of() {
 	[ -f "$f" ] || return 1
 	pid=$(cat "$f" 2>/dev/null) || return 1
 	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$(marker "$1")" || return 1
+	{ tr '\0' '\n' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qxF -- "$(marker "$1")" || return 1
 	# A zombie is not alive.
 	[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
 	echo "$pid"
@@ -75,7 +75,7 @@ pids_of_state() {
 	local d pid
 	for d in /proc/[0-9]*; do
 		pid=${d#/proc/}
-		tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -q -- "^-Dconnectsync.cluster=$STATE/" && echo "$pid"
+		{ tr '\0' '\n' <"$d/cmdline"; } 2>/dev/null | grep -q -- "^-Dconnectsync.cluster=$STATE/" && echo "$pid"
 	done
 	return 0
 }

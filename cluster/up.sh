@@ -44,46 +44,17 @@ fi
 
 # --- 2. the workers' properties, rendered by connectsync --------------------------------
 render() {
+	command -v go >/dev/null || die "Go is missing: it builds connectsync, which renders the workers' properties"
 	rm -rf "$RENDER"
 	mkdir -p "$RENDER"
-	if (cd "$REPO" && go build -o "$STATE/connectsync" ./cmd/connectsync) 2>/dev/null &&
-		"$STATE/connectsync" render --help >/dev/null 2>&1; then
-		say "rendering worker properties: connectsync render -f examples/quickstart.yaml -o $RENDER"
-		(cd "$REPO" && "$STATE/connectsync" render -f examples/quickstart.yaml -o "$RENDER") >&2 ||
-			die "connectsync render failed"
-	else
-		# TEMPORARY FALLBACK until `connectsync render` lands: write the three files in the
-		# layout render will use. Remove this branch when it does.
-		say "connectsync render is not available yet: writing worker properties with the temporary fallback"
-		local w
-		for w in "${WORKERS[@]}"; do
-			mkdir -p "$RENDER/local/workers/$w"
-			cat >"$(worker_props "$w")" <<-PROPS
-				# TEMPORARY FALLBACK written by cluster/up.sh, not by connectsync render.
-				bootstrap.servers=127.0.0.1:$BROKER_PORT
-				group.id=connectsync-local
-				config.storage.topic=connectsync-local-configs
-				config.storage.replication.factor=1
-				offset.storage.topic=connectsync-local-offsets
-				offset.storage.replication.factor=1
-				offset.storage.partitions=5
-				status.storage.topic=connectsync-local-status
-				status.storage.replication.factor=1
-				status.storage.partitions=1
-				key.converter=org.apache.kafka.connect.storage.StringConverter
-				value.converter=org.apache.kafka.connect.json.JsonConverter
-				value.converter.schemas.enable=false
-				plugin.path=.cluster/plugins
-				listeners=http://127.0.0.1:${WORKER_PORT[$w]}
-				rest.advertised.host.name=127.0.0.1
-				rest.advertised.port=${WORKER_PORT[$w]}
-				scheduled.rebalance.max.delay.ms=10000
-				offset.flush.interval.ms=5000
-			PROPS
-		done
-	fi
+	say "rendering worker properties: connectsync render -f examples/quickstart.yaml -o $RENDER"
+	(cd "$REPO" && go build -o "$STATE/connectsync" ./cmd/connectsync) >&2 ||
+		die "building cmd/connectsync failed"
+	(cd "$REPO" && "$STATE/connectsync" render -f examples/quickstart.yaml -o "$RENDER") >&2 ||
+		die "connectsync render failed"
+	local w
 	for w in "${WORKERS[@]}"; do
-		[ -f "$(worker_props "$w")" ] || die "render did not write $(worker_props "$w")"
+		[ -f "$(worker_props "$w")" ] || die "connectsync render did not write $(worker_props "$w")"
 	done
 }
 
