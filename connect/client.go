@@ -1,0 +1,414 @@
+// Package connect is a client for the Kafka Connect REST API. It knows HTTP,
+// TLS, authentication and which worker answers deserve a retry, and nothing
+// about manifests, plans or diffs.
+//
+// Every call takes a context and runs each attempt under its own timeout.
+// Failed attempts are retried with an exponential backoff when Retryable says
+// the failure is transient; a call gives up when the policy's MaxElapsedTime
+// or MaxRetries is reached, or when the caller's context ends.
+//
+// Secrets: request bodies never appear in errors or logs, and every message
+// that comes from a worker (error bodies, status traces, validation errors)
+// goes through Options.Scrub first.
+package connect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Defaults for Options.
+const (
+	// DefaultTimeout bounds one attempt of a read (GET). A worker answers
+	// reads from memory; one that takes longer is stuck or frozen, and the
+	// call should move on (or retry) rather than hang a plan.
+	DefaultTimeout = 30 * time.Second
+
+	// DefaultWriteTimeout bounds one attempt of a write (PUT, POST, DELETE,
+	// and validation, which can run connector code). It is above the
+	// worker's own REST request timeout (90s, RestServer.
+	// DEFAULT_REST_REQUEST_TIMEOUT_MS), so that a slow write ends with the
+	// worker's own 500 "Request timed out. The worker is currently ...",
+	// which says what it was stuck on, rather than with the client
+	// abandoning a request that the worker may still apply.
+	DefaultWriteTimeout = 100 * time.Second
+
+	DefaultInitialInterval = 500 * time.Millisecond
+	DefaultMaxInterval     = 10 * time.Second
+	DefaultMaxElapsedTime  = 2 * time.Minute
+)
+
+// TLSConfig says how to reach workers over HTTPS. Certificate verification
+// is on unless InsecureSkipVerify is set.
+type TLSConfig struct {
+	CAFile   string // PEM bundle of the CAs to trust instead of the system pool
+	CertFile string // PEM client certificate, with KeyFile, for mutual TLS
+	KeyFile  string
+	// InsecureSkipVerify turns certificate verification off. Never the default.
+	InsecureSkipVerify bool
+}
+
+func (t TLSConfig) isZero() bool { return t == TLSConfig{} }
+
+// RetryPolicy shapes the exponential backoff between attempts. Zero fields
+// take the defaults above.
+type RetryPolicy struct {
+	InitialInterval time.Duration
+	MaxInterval     time.Duration
+	// MaxElapsedTime is the bound on a whole call, retries included, that the
+	// user sets. Zero means DefaultMaxElapsedTime; negative means no bound
+	// but the caller's context.
+	MaxElapsedTime time.Duration
+	// MaxRetries caps the number of retries after the first attempt. Zero
+	// means no cap but MaxElapsedTime; negative means never retry.
+	MaxRetries int
+}
+
+func (p RetryPolicy) newBackOff() backoff.BackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = orDefault(p.InitialInterval, DefaultInitialInterval)
+	b.MaxInterval = orDefault(p.MaxInterval, DefaultMaxInterval)
+	switch {
+	case p.MaxElapsedTime < 0:
+		b.MaxElapsedTime = 0 // backoff: never stop
+	case p.MaxElapsedTime == 0:
+		b.MaxElapsedTime = DefaultMaxElapsedTime
+	default:
+		b.MaxElapsedTime = p.MaxElapsedTime
+	}
+	switch {
+	case p.MaxRetries < 0:
+		return &backoff.StopBackOff{}
+	case p.MaxRetries > 0:
+		return backoff.WithMaxRetries(b, uint64(p.MaxRetries))
+	}
+	return b
+}
+
+// Options configure a Client. The zero value is usable.
+type Options struct {
+	TLS                TLSConfig
+	Username, Password string            // HTTP basic auth, sent when Username is set
+	Headers            map[string]string // extra headers on every request
+
+	// Timeout bounds one attempt of a read; WriteTimeout one attempt of a
+	// write. Zero means DefaultTimeout and DefaultWriteTimeout.
+	Timeout      time.Duration
+	WriteTimeout time.Duration
+
+	Retry RetryPolicy
+	// NewBackOff, when set, replaces the policy built from Retry. It is called
+	// once per operation: backoff policies keep state and are not safe to
+	// share. Tests return a zero-wait policy here.
+	NewBackOff func() backoff.BackOff
+
+	// Logf receives one line per retry, with its reason:
+	// "retrying PUT /connectors/x/config in 1.2s: 409 rebalance in progress (attempt 2)".
+	Logf func(format string, args ...any)
+	// Scrub is applied to every message that comes from a worker before it
+	// is stored in an error, a status or a validation result, or logged. The
+	// caller uses it to replace secret values.
+	Scrub func(string) string
+	// OnRequest is called before every HTTP attempt, retries included, with
+	// the method and the path (query included).
+	OnRequest func(method, path string)
+
+	// HTTPClient replaces the client built from TLS. Its own Timeout, if any,
+	// applies on top of the per-attempt timeouts. Setting both HTTPClient and
+	// TLS is an error: put the TLS settings on the client's transport.
+	HTTPClient *http.Client
+}
+
+// Client talks to one Kafka Connect worker (or a load balancer in front of
+// a cluster). It is safe for concurrent use.
+type Client struct {
+	base         string // scheme://host[:port][/prefix], no trailing slash
+	hc           *http.Client
+	username     string
+	password     string
+	headers      map[string]string
+	timeout      time.Duration
+	writeTimeout time.Duration
+	newBackOff   func() backoff.BackOff
+	logf         func(string, ...any)
+	scrub        func(string) string
+	onRequest    func(method, path string)
+}
+
+// New returns a client for the worker at baseURL ("http://connect-1:8083").
+// It reads the TLS files now, and fails if they are unreadable.
+func New(baseURL string, o Options) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("connect: worker URL %q: %w", baseURL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("connect: worker URL %q: scheme must be http or https", baseURL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("connect: worker URL %q: no host", baseURL)
+	}
+	if u.User != nil {
+		// Never echo the URL back here: it holds the credentials.
+		return nil, errors.New("connect: worker URL must not carry credentials; set Options.Username and Options.Password")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("connect: worker URL %q: must not have a query or fragment", baseURL)
+	}
+	if o.Timeout < 0 || o.WriteTimeout < 0 {
+		return nil, errors.New("connect: timeouts must not be negative")
+	}
+	if o.Password != "" && o.Username == "" {
+		return nil, errors.New("connect: a password is set without a username")
+	}
+
+	hc := o.HTTPClient
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// A parallel apply sends many requests to one worker.
+		tr.MaxIdleConnsPerHost = 32
+		if u.Scheme == "https" || !o.TLS.isZero() {
+			tc, err := o.TLS.load()
+			if err != nil {
+				return nil, err
+			}
+			tr.TLSClientConfig = tc
+		}
+		hc = &http.Client{Transport: tr}
+	} else if !o.TLS.isZero() {
+		return nil, errors.New("connect: set either Options.HTTPClient or Options.TLS, not both")
+	}
+
+	c := &Client{
+		base:         strings.TrimRight(u.String(), "/"),
+		hc:           hc,
+		username:     o.Username,
+		password:     o.Password,
+		headers:      o.Headers,
+		timeout:      orDefault(o.Timeout, DefaultTimeout),
+		writeTimeout: orDefault(o.WriteTimeout, DefaultWriteTimeout),
+		newBackOff:   o.NewBackOff,
+		logf:         o.Logf,
+		scrub:        o.Scrub,
+		onRequest:    o.OnRequest,
+	}
+	if c.newBackOff == nil {
+		p := o.Retry
+		c.newBackOff = p.newBackOff
+	}
+	if c.scrub == nil {
+		c.scrub = func(s string) string { return s }
+	}
+	return c, nil
+}
+
+// URL returns the worker's base URL.
+func (c *Client) URL() string { return c.base }
+
+// request is one REST operation, which may take several attempts.
+type request struct {
+	method string
+	path   string // escaped, query included
+	body   any    // marshalled to JSON once; nil for none
+	out    any    // decoded from a 2xx body, if not nil
+}
+
+// outcome is what a call learned across its attempts.
+type outcome struct {
+	status   int  // of the last answer
+	attempts int  // HTTP attempts made
+	unsure   bool // a failed attempt may have been applied by the worker
+}
+
+// do runs r with retries. Each attempt gets its own timeout, and a fresh
+// backoff policy is made for the call.
+func (c *Client) do(ctx context.Context, r request) (outcome, error) {
+	var body []byte
+	if r.body != nil {
+		var err error
+		if body, err = json.Marshal(r.body); err != nil {
+			// The error names a type, never a value.
+			return outcome{}, fmt.Errorf("%s %s: encoding request: %w", r.method, r.path, err)
+		}
+	}
+	timeout := c.writeTimeout
+	if r.method == http.MethodGet {
+		timeout = c.timeout
+	}
+
+	var (
+		out     outcome
+		lastErr error
+		start   = time.Now()
+	)
+	op := func() error {
+		out.attempts++
+		status, err := c.attempt(ctx, r, body, timeout)
+		out.status = status
+		lastErr = err
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			// The caller gave up; this attempt's failure is a consequence.
+			return backoff.Permanent(err)
+		}
+		cl := classify(err)
+		if !cl.retry {
+			return backoff.Permanent(err)
+		}
+		if cl.uncertain {
+			out.unsure = true
+		}
+		return err
+	}
+	notify := func(err error, next time.Duration) {
+		if c.logf == nil {
+			return
+		}
+		_, reason := Retryable(err)
+		c.logf("retrying %s %s in %s: %s (attempt %d)", r.method, r.path, roundDelay(next), reason, out.attempts+1)
+	}
+
+	err := backoff.RetryNotify(op, backoff.WithContext(c.newBackOff(), ctx), notify)
+	switch {
+	case err == nil:
+		return out, nil
+	case lastErr != nil && ctx.Err() != nil && err == ctx.Err():
+		// backoff returned the context's error: keep the last answer too.
+		return out, fmt.Errorf("%s %s: %w after %d attempts; last error: %w", r.method, r.path, err, out.attempts, lastErr)
+	case out.attempts > 1:
+		if ok, _ := Retryable(err); ok {
+			return out, &GaveUpError{Attempts: out.attempts, Elapsed: time.Since(start), Err: err}
+		}
+	}
+	return out, err
+}
+
+// GaveUpError is the last failure of a call that ran out of retries.
+type GaveUpError struct {
+	Attempts int
+	Elapsed  time.Duration
+	Err      error
+}
+
+func (e *GaveUpError) Error() string {
+	return fmt.Sprintf("%v (gave up after %d attempts in %s)", e.Err, e.Attempts, e.Elapsed.Round(time.Millisecond))
+}
+
+func (e *GaveUpError) Unwrap() error { return e.Err }
+
+// attempt sends one HTTP request and reads the whole answer.
+func (c *Client) attempt(ctx context.Context, r request, body []byte, timeout time.Duration) (int, error) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, c.base+r.path, rd)
+	if err != nil {
+		return 0, &TransportError{Method: r.method, Path: r.path, Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "connectsync")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.headers {
+		req.Header.Set(k, v)
+	}
+	if c.username != "" {
+		req.SetBasicAuth(c.username, c.password)
+	}
+	if c.onRequest != nil {
+		c.onRequest(r.method, r.path)
+	}
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, c.transportError(ctx, r, timeout, err)
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// Error bodies are small; a proxy's HTML page is cut short.
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return resp.StatusCode, c.answerError(r, resp.StatusCode, raw)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, c.transportError(ctx, r, timeout, err)
+	}
+	if r.out != nil && len(bytes.TrimSpace(raw)) > 0 {
+		if err := json.Unmarshal(raw, r.out); err != nil {
+			// json's errors name types and offsets, not values.
+			return resp.StatusCode, fmt.Errorf("%s %s: %d answer is not the expected JSON: %w", r.method, r.path, resp.StatusCode, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+func (c *Client) transportError(ctx context.Context, r request, timeout time.Duration, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its text repeats the method and URL
+	}
+	if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("no answer within %s: %w", timeout, err)
+	}
+	return &TransportError{Method: r.method, Path: r.path, Err: err}
+}
+
+// answerError turns a worker's non-2xx answer into an *Error, classifying
+// the raw message before scrubbing it.
+func (c *Client) answerError(r request, status int, raw []byte) *Error {
+	var body struct {
+		ErrorCode int     `json:"error_code"`
+		Message   *string `json:"message"`
+	}
+	msg := ""
+	if err := json.Unmarshal(raw, &body); err == nil && body.Message != nil {
+		msg = *body.Message
+	} else {
+		// Not a worker's JSON error: a proxy, or Jetty itself. Keep a line.
+		msg = strings.Join(strings.Fields(string(raw)), " ")
+		if len(msg) > 200 {
+			msg = msg[:200] + "..."
+		}
+	}
+	cl := classifyStatus(status, msg)
+	return &Error{
+		Method:     r.method,
+		Path:       r.path,
+		StatusCode: status,
+		ErrorCode:  body.ErrorCode,
+		Message:    c.scrub(msg),
+		class:      &cl,
+	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+func roundDelay(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
