@@ -204,8 +204,7 @@ func (c *dsChecker) topics() {
 		if _, ok := c.cfg.Values[p+"mapping"]; !ok {
 			for _, k := range c.cfg.Keys() {
 				if strings.HasPrefix(k, p) {
-					c.errorf(k, "add mapping: column=field, ...",
-						"table %s.%s of topic %q has no mapping", t.Keyspace, t.Table, t.Topic)
+					c.missingMapping(k, strings.TrimPrefix(k, p), t)
 					break
 				}
 			}
@@ -218,6 +217,22 @@ func (c *dsChecker) topics() {
 		}
 		c.specialColumns(t)
 	}
+}
+
+// missingMapping reports a table without a mapping. It is found through
+// another of the table's keys; when that key came from a typed table field,
+// the diagnostic names the table's mapping field instead, at the table.
+func (c *dsChecker) missingMapping(key, setting string, t TableRef) {
+	msg := fmt.Sprintf("table %s.%s of topic %q has no mapping", t.Keyspace, t.Table, t.Topic)
+	hint := "add mapping: column=field, ..."
+	loc := c.cfg.From[key]
+	if table, ok := strings.CutSuffix(loc.Path, "."+setting); ok && c.cfg.Origin.Src != nil {
+		path := table + ".mapping"
+		c.diags = append(c.diags, Diagnostic{Severity: Error, Pos: c.cfg.Origin.Src.At(path), Path: path,
+			Message: msg, Hint: hint})
+		return
+	}
+	c.errorf(key, "add topic."+t.Topic+"."+t.Keyspace+"."+t.Table+".mapping", "%s", msg)
 }
 
 func (c *dsChecker) setting(key string, t TableRef, setting string) {
@@ -281,6 +296,12 @@ func mappingHint(problem string) string {
 		return "map each column once"
 	case strings.Contains(problem, "is not a field"), strings.Contains(problem, "mapped to nothing"):
 		return "write column=field, for example id=key.id, name=value.name"
+	case strings.Contains(problem, "header needs a name"):
+		return "name the header, for example source=header.source"
+	case strings.Contains(problem, "not a supported function"):
+		return "now() makes a new TIMEUUID; any other value comes from the key, the value or a header"
+	case strings.Contains(problem, "cannot be now()"):
+		return "the record must carry it, as in value.<field> or header.<name>"
 	}
 	return "write column=field pairs separated by commas"
 }

@@ -106,6 +106,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 		d.eachKey(n, path, func(key string, kn, vn *yaml.Node) {
 			elem := reflect.New(v.Type().Elem()).Elem()
+			d.recordKey(joinPath(path, key), kn, vn)
 			d.decode(vn, elem, joinPath(path, key))
 			m.SetMapIndex(reflect.ValueOf(key), elem)
 		})
@@ -129,8 +130,21 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.errorf(kn, joinPath(path, key), unknownFieldHint(key, fields), "unknown field %q", key)
 			return
 		}
+		d.recordKey(joinPath(path, key), kn, vn)
 		d.decode(vn, v.Field(idx), joinPath(path, key))
 	})
+}
+
+// recordKey makes a field whose value is a mapping or a list point at its
+// key: the value of a block mapping starts on the next line, at its first
+// key, which is not where a message about the whole field belongs.
+func (d *decoder) recordKey(path string, kn, vn *yaml.Node) {
+	for vn.Kind == yaml.AliasNode && vn.Alias != nil {
+		vn = vn.Alias
+	}
+	if vn.Kind == yaml.MappingNode || vn.Kind == yaml.SequenceNode {
+		d.src.record(path, kn)
+	}
 }
 
 // eachKey calls fn for every key of a mapping node, in file order, and

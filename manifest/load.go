@@ -158,7 +158,7 @@ func parseOne(data []byte) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("line %d: a manifest file holds one YAML document; split the others into their own files", extra.Line)
+		return nil, errMultipleDocuments{line: extra.Line}
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -175,12 +175,44 @@ func valueNode(mapping *yaml.Node, key string) *yaml.Node {
 	return mapping
 }
 
+// errMultipleDocuments is a well-formed YAML stream with a second document.
+type errMultipleDocuments struct{ line int }
+
+func (e errMultipleDocuments) Error() string {
+	return "a manifest file holds one YAML document"
+}
+
+// yamlParserErrors are the messages of yaml.v3's parser, as opposed to its
+// scanner. yaml.v3 reports a parser error at a 0-based line number (the
+// line where the construct that failed began), while it reports scanner
+// errors 1-based, so parser errors need one added.
+var yamlParserErrors = []string{
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected key",
+	"did not find expected '-' indicator",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+}
+
 // yamlError turns yaml.v3's "yaml: line N: msg" into a located Diagnostic.
+// yaml.v3 gives no column, so the column is 1.
 func yamlError(name string, err error) Diagnostic {
+	var multi errMultipleDocuments
+	if errors.As(err, &multi) {
+		return Diagnostic{Pos: Pos{File: name, Line: multi.line, Col: 1}, Message: multi.Error(),
+			Hint: "split the other documents into their own files, which -f DIR reads together"}
+	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var line int
 	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		for _, p := range yamlParserErrors {
+			if msg == p {
+				line++
+				break
+			}
+		}
 		return Diagnostic{Pos: Pos{File: name, Line: line, Col: 1}, Message: "invalid YAML: " + msg}
 	}
 	return Diagnostic{Pos: Pos{File: name}, Message: "invalid YAML: " + msg}

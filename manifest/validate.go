@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -401,10 +402,15 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		if len(s.Topics) == 0 && s.Config["topics"].IsZero() && s.Config["topics.regex"].IsZero() {
 			v.errorf(s.Origin, "topics", "list the Kafka topics the sink reads", "a sink needs at least one topic")
 		}
+		// broken lists the typed topics already reported for a bad topic,
+		// keyspace or table name. Their rendered topic.* keys cannot parse,
+		// and the DataStax checks below would only repeat the problem.
+		broken := map[string]bool{}
 		for _, t := range sortedKeys(s.Topics) {
 			rel := joinPath("topics", t)
 			if !topicName.MatchString(t) || len(t) > 249 {
 				v.errorf(s.Origin, rel, "topic names use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t)
+				broken[t] = true
 			}
 			if s.Topics[t] == nil {
 				continue
@@ -414,8 +420,10 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 					continue
 				}
 				tr := fmt.Sprintf("%s.tables[%d]", rel, i)
-				v.cqlName(s.Origin, tr+".keyspace", "keyspace", tb.Keyspace)
-				v.cqlName(s.Origin, tr+".table", "table", tb.Table)
+				if !v.cqlName(s.Origin, tr+".keyspace", "keyspace", tb.Keyspace) ||
+					!v.cqlName(s.Origin, tr+".table", "table", tb.Table) {
+					broken[t] = true
+				}
 			}
 			if len(s.Topics[t].Tables) > 0 && !s.IsDataStax() {
 				v.errorf(s.Origin, rel+".tables", "remove tables, or remove class to use the DataStax sink",
@@ -430,17 +438,43 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		cfg, diags := RenderSink(s, Unresolved{})
 		v.diags = append(v.diags, diags...)
 		if s.IsDataStax() {
-			v.diags = append(v.diags, CheckDataStax(cfg)...)
+			for _, d := range CheckDataStax(cfg) {
+				if !aboutBrokenTopic(s, d, broken) {
+					v.diags = append(v.diags, d)
+				}
+			}
 		}
 	}
 }
 
-func (v *validator) cqlName(o Origin, rel, what, name string) {
+// aboutBrokenTopic reports whether a DataStax diagnostic is about one of the
+// typed topics in broken, whose problem is already reported.
+func aboutBrokenTopic(s *Sink, d Diagnostic, broken map[string]bool) bool {
+	for t := range broken {
+		p := s.FieldPath(joinPath("topics", t))
+		if d.Path == p || strings.HasPrefix(d.Path, p+".") || strings.HasPrefix(d.Path, p+"[") {
+			return true
+		}
+		if d.Path == s.FieldPath("topics") && strings.Contains(d.Message, strconv.Quote(t)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) cqlName(o Origin, rel, what, name string) bool {
 	switch {
 	case name == "":
 		v.errorf(o, rel, "name the Cassandra "+what, "missing")
 	case strings.Contains(name, "."):
-		v.errorf(o, rel, fmt.Sprintf("write the %s name alone; the keyspace has its own field", what),
+		other := "table"
+		if what == "table" {
+			other = "keyspace"
+		}
+		v.errorf(o, rel, fmt.Sprintf("write the %s name alone; the %s has its own field", what, other),
 			"a %s name cannot contain a dot", what)
+	default:
+		return true
 	}
+	return false
 }
