@@ -84,6 +84,16 @@ fi
 
 want() { [[ " ${need[*]} " == *" $1 "* ]]; }
 
+# The ports are fixed (examples/quickstart.yaml names them), so only one cluster can run
+# on a machine: fail fast when a part to start would find its port taken.
+declare -A PORTS=([broker]="$BROKER_PORT $CONTROLLER_PORT" [cassandra]="$CASSANDRA_PORT $CASSANDRA_STORAGE_PORT $CASSANDRA_JMX_PORT")
+for w in "${WORKERS[@]}"; do PORTS[$w]=${WORKER_PORT[$w]}; done
+for n in "${need[@]}"; do
+	for port in ${PORTS[$n]}; do
+		port_open "$port" && die "$n can't start: 127.0.0.1:$port is already taken (another connectsync cluster with another state dir, or another program)"
+	done
+done
+
 # wait_for NAME DESCRIPTION CHECK...: poll CHECK until it passes, the process dies or TIMEOUT.
 wait_for() {
 	local name=$1 what=$2 deadline
