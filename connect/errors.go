@@ -92,13 +92,23 @@ func StatusCode(err error) int {
 // or plugin).
 func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound }
 
+// IsPluginMissing reports whether err is a worker saying that no installed
+// plugin matches the connector.class ("Failed to find any class that
+// implements Connector ..."), with 500 or, on Kafka 4.3, 400.
+func IsPluginMissing(err error) bool {
+	e, ok := asError(err)
+	return ok && e.classify().pluginMissing
+}
+
 // IsConflict reports whether err is a worker's 409, of any kind.
 func IsConflict(err error) bool { return StatusCode(err) == http.StatusConflict }
 
 // Worker messages this package recognises. Each is quoted from the
 // apache/kafka source, connect/runtime/src/main/java/org/apache/kafka/connect/
 // runtime/..., as named; the worker sends them as the "message" of its error
-// body.
+// body. Every text below is also in the connect-runtime 4.3.1 jar that the
+// local cluster runs (the same classes), and the "already exists" and
+// missing-plugin answers are exercised against it in integration_test.go.
 const (
 	// distributed/DistributedHerder.java and standalone/StandaloneHerder.java:
 	//   new AlreadyExistsException("Connector " + connName + " already exists")
@@ -136,6 +146,8 @@ const (
 	// isolation/Plugins.java connectorClass, a ConnectException that
 	// ConnectExceptionMapper answers with 500 (the plugin is not installed):
 	//   "Failed to find any class that implements Connector and which name matches <class>, available connectors are: ..."
+	// Kafka 4.3.1 (the local cluster) answers the same message with 400 to
+	// PUT /connectors/{n}/config; both are recognised.
 	msgPluginMissing = "Failed to find any class that implements"
 )
 
@@ -143,6 +155,7 @@ type classification struct {
 	retry         bool
 	reason        string
 	alreadyExists bool
+	pluginMissing bool
 	// uncertain: the worker may have applied the request before this answer.
 	uncertain bool
 }
@@ -150,6 +163,9 @@ type classification struct {
 // classifyStatus classifies a worker's HTTP answer by status and raw message.
 func classifyStatus(status int, msg string) classification {
 	code := fmt.Sprintf("%d", status)
+	if (status == http.StatusBadRequest || status == http.StatusInternalServerError) && strings.HasPrefix(msg, msgPluginMissing) {
+		return classification{reason: code + " connector plugin missing on the worker", pluginMissing: true}
+	}
 	switch status {
 	case http.StatusConflict:
 		switch {
@@ -172,8 +188,6 @@ func classifyStatus(status int, msg string) classification {
 			return classification{retry: true, reason: "500 rebalance expected"}
 		case strings.HasPrefix(msg, msgForwardIOError):
 			return classification{retry: true, uncertain: true, reason: "500 forwarding to the leader failed"}
-		case strings.HasPrefix(msg, msgPluginMissing):
-			return classification{reason: "500 connector plugin missing on the worker"}
 		default:
 			return classification{reason: "500 worker error"}
 		}

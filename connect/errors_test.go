@@ -40,6 +40,7 @@ func TestRetryableWorkerAnswers(t *testing.T) {
 		{"500 rebalance expected on a read", 500, "Request cannot be completed because a rebalance is expected", verdict{true, "500 rebalance expected"}},
 		{"500 forward IO error", 500, "IO Error trying to forward REST request: java.net.ConnectException: Connection refused", verdict{true, "500 forwarding to the leader failed"}},
 		{"500 plugin missing", 500, "Failed to find any class that implements Connector and which name matches com.example.Missing, available connectors are: PluginDesc{...}", verdict{false, "500 connector plugin missing on the worker"}},
+		{"400 plugin missing (Kafka 4.3)", 400, "Failed to find any class that implements Connector and which name matches com.example.Missing, available connectors are: PluginDesc{...}", verdict{false, "400 connector plugin missing on the worker"}},
 		{"500 other", 500, "java.lang.NullPointerException", verdict{false, "500 worker error"}},
 		{"500 forward error, not IO", 500, "Error trying to forward REST request: boom", verdict{false, "500 worker error"}},
 		{"500 request interrupted", 500, "Request interrupted", verdict{false, "500 worker error"}},
@@ -105,6 +106,7 @@ func TestErrorHelpers(t *testing.T) {
 	exists := &Error{Method: "POST", Path: "/connectors", StatusCode: 409, ErrorCode: 409, Message: "Connector orders already exists"}
 	rebalance := &Error{Method: "POST", Path: "/connectors", StatusCode: 409, Message: "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"}
 	missing := &Error{Method: "GET", Path: "/connectors/orders/status", StatusCode: 404, Message: "No status found for connector orders"}
+	plugin := &Error{Method: "PUT", Path: "/connectors/orders/config", StatusCode: 400, Message: "Failed to find any class that implements Connector and which name matches com.example.Missing"}
 	transport := &TransportError{Method: "GET", Path: "/", Err: io.EOF}
 
 	type facts struct {
@@ -113,19 +115,21 @@ func TestErrorHelpers(t *testing.T) {
 		NotFound      bool
 		Conflict      bool
 		AlreadyExists bool
+		PluginMissing bool
 	}
 	tests := []struct {
 		err  error
 		want facts
 	}{
-		{exists, facts{"POST /connectors: 409 Conflict: Connector orders already exists", 409, false, true, true}},
-		{fmt.Errorf("apply: %w", rebalance), facts{"apply: POST /connectors: 409 Conflict: Cannot complete request because of a conflicting operation (e.g. worker rebalance)", 409, false, true, false}},
-		{missing, facts{"GET /connectors/orders/status: 404 Not Found: No status found for connector orders", 404, true, false, false}},
-		{&Error{Method: "GET", Path: "/", StatusCode: 503}, facts{"GET /: 503 Service Unavailable", 503, false, false, false}},
-		{transport, facts{"GET /: EOF", 0, false, false, false}},
+		{exists, facts{"POST /connectors: 409 Conflict: Connector orders already exists", 409, false, true, true, false}},
+		{fmt.Errorf("apply: %w", rebalance), facts{"apply: POST /connectors: 409 Conflict: Cannot complete request because of a conflicting operation (e.g. worker rebalance)", 409, false, true, false, false}},
+		{missing, facts{"GET /connectors/orders/status: 404 Not Found: No status found for connector orders", 404, true, false, false, false}},
+		{plugin, facts{"PUT /connectors/orders/config: 400 Bad Request: Failed to find any class that implements Connector and which name matches com.example.Missing", 400, false, false, false, true}},
+		{&Error{Method: "GET", Path: "/", StatusCode: 503}, facts{"GET /: 503 Service Unavailable", 503, false, false, false, false}},
+		{transport, facts{"GET /: EOF", 0, false, false, false, false}},
 	}
 	for _, tt := range tests {
-		got := facts{tt.err.Error(), StatusCode(tt.err), IsNotFound(tt.err), IsConflict(tt.err), errors.Is(tt.err, ErrAlreadyExists)}
+		got := facts{tt.err.Error(), StatusCode(tt.err), IsNotFound(tt.err), IsConflict(tt.err), errors.Is(tt.err, ErrAlreadyExists), IsPluginMissing(tt.err)}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%v (-want +got):\n%s", tt.err, diff)
 		}

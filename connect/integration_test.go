@@ -221,6 +221,9 @@ func TestIntegrationMissingPluginIsNotRetried(t *testing.T) {
 	if ok, reason := connect.Retryable(err); ok {
 		t.Errorf("retryable (%s), want not: %v", reason, err)
 	}
+	if !connect.IsPluginMissing(err) {
+		t.Errorf("IsPluginMissing(%v) = false", err)
+	}
 	if n := requests.Load(); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
