@@ -156,6 +156,7 @@ func putConfig(t *testing.T, url, name string, cfg map[string]string) int {
 
 func TestFileSinkTasksSpreadAndFailOver(t *testing.T) {
 	c := testcluster.Get(t)
+	c.Exclusive(t) // it kills a worker
 	name := fmt.Sprintf("it-filesink-%d", time.Now().UnixNano())
 	topic := name + "-in"
 	cfg := map[string]string{
@@ -222,6 +223,7 @@ func TestFileSinkTasksSpreadAndFailOver(t *testing.T) {
 
 func TestFreezeAndThawWorker(t *testing.T) {
 	c := testcluster.Get(t)
+	c.Exclusive(t) // it freezes a worker
 	const w = 2
 	if err := c.FreezeWorker(w); err != nil {
 		t.Fatal(err)

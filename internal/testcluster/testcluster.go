@@ -44,6 +44,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -84,6 +85,9 @@ type Cluster struct {
 
 	started  bool // this process counts as a user of a cluster it may have to stop
 	external bool // named by CONNECTSYNC_CLUSTER: never stopped here
+
+	mu    sync.Mutex
+	holds map[string]*os.File // per test: its flock on the faults lock
 }
 
 var (
@@ -123,10 +127,15 @@ func Main(m *testing.M) int {
 
 // Get returns the cluster that Main set up. When there is none it fails the test under
 // CI=true and skips it otherwise.
+//
+// Get also holds a shared lock on the cluster until the test ends, so that a test that
+// breaks the cluster on purpose (Exclusive) never runs during it, in this process or in
+// another test binary (go test runs packages in parallel) using the same state dir.
 func Get(t testing.TB) *Cluster {
 	t.Helper()
 	switch {
 	case shared != nil:
+		shared.hold(t, syscall.LOCK_SH)
 		return shared
 	case skipped != "":
 		t.Skip(skipped)
@@ -158,8 +167,14 @@ func Setup() (*Cluster, func(), error) {
 			if err != nil {
 				return nil, nil, err
 			}
+			// A named cluster is up already: say at once when it is not.
+			if out, err := c.ctl(ctx, "status"); err != nil || strings.Contains(out, " down") {
+				return nil, nil, fmt.Errorf("CONNECTSYNC_CLUSTER=%s is not (fully) running; start it with make cluster-up: %v\n%s", name, err, out)
+			}
 		}
 		c.external = true
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
 		if err := c.WaitReady(ctx); err != nil {
 			return nil, nil, fmt.Errorf("CONNECTSYNC_CLUSTER=%s: %w", name, err)
 		}
@@ -222,6 +237,60 @@ func fileExists(p string) bool {
 }
 
 // --- sharing one cluster between test binaries -------------------------------------
+
+// Exclusive upgrades the test's hold on the cluster to an exclusive one, until the test
+// ends: call it first in a test that kills, stops or freezes a part, so no other test
+// (in any test binary using this state dir) sees the cluster while it is broken. Such a
+// test must leave the cluster whole again (StartWorker, ThawWorker) before it returns.
+func (c *Cluster) Exclusive(t testing.TB) {
+	t.Helper()
+	c.hold(t, syscall.LOCK_EX)
+}
+
+// hold takes a flock on the state dir's faults lock (the test's own shared lock first
+// released when it asks for an exclusive one) and releases it when the test ends.
+func (c *Cluster) hold(t testing.TB, how int) {
+	t.Helper()
+	name := t.Name()
+	c.mu.Lock()
+	f := c.holds[name]
+	c.mu.Unlock()
+	if f != nil {
+		if how == syscall.LOCK_EX {
+			// Drop the shared lock first, so two tests upgrading at once can't deadlock.
+			_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			start := time.Now()
+			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+				t.Fatalf("testcluster: exclusive lock: %v", err)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Logf("testcluster: waited %.1fs for other tests to finish with the cluster", d.Seconds())
+			}
+		}
+		return
+	}
+	f, err := os.OpenFile(filepath.Join(c.Dir, "testcluster.faults.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatalf("testcluster: %v", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		t.Fatalf("testcluster: lock: %v", err)
+	}
+	c.mu.Lock()
+	if c.holds == nil {
+		c.holds = map[string]*os.File{}
+	}
+	c.holds[name] = f
+	c.mu.Unlock()
+	t.Cleanup(func() {
+		c.mu.Lock()
+		delete(c.holds, name)
+		c.mu.Unlock()
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
+}
 
 // lock takes an exclusive flock on the state dir's lock file.
 func (c *Cluster) lock() (func(), error) {
