@@ -14,11 +14,13 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 TIMEOUT=${TIMEOUT:-180}
-T0=$(date +%s.%N)
-elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $T0" | bc)"; }
+T0=$(date +%s%N)
+elapsed() {
+	local d=$((($(date +%s%N) - T0) / 100000000))
+	echo "$((d / 10)).$((d % 10))"
+}
 
 command -v curl >/dev/null || die "curl is missing (apt-get install -y curl)"
-command -v bc >/dev/null || die "bc is missing (apt-get install -y bc)"
 command -v setsid >/dev/null || die "setsid is missing (apt-get install -y util-linux)"
 find_java
 mkdir -p "$LOGS" "$PIDS" "$DATA" "$STATE/conf" "$STATE/plugins" "$REPO/.cluster/plugins"
