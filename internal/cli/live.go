@@ -1,14 +1,447 @@
 package cli
 
-const planUsage = "usage: connectsync plan -f PATH [flags]\n"
-const applyUsage = "usage: connectsync apply -f PATH [flags]\n"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/connect"
+	"github.com/connectsync/connectsync/manifest"
+)
+
+const planUsage = `usage: connectsync plan -f PATH [-f PATH ...] [flags]
+
+Reads the live state of every cluster the manifests declare and shows what
+apply would change: connectors to create, change (config or state) and
+delete, worker properties files to write, and findings such as unreachable
+workers, missing plugins and failed tasks. It writes nothing to any worker.
+
+flags:
+  -f PATH              a manifest file or directory (repeatable)
+  --json               print the plan as JSON (sensitive values left out)
+  --detailed-exitcode  exit 0 with no changes, 1 on error, 2 with changes
+  -out FILE            save the plan for apply FILE
+  --target NAME        plan only this sink or worker, NAME or CLUSTER/NAME (repeatable)
+  --restart-failed     plan a restart of failed connectors and tasks
+  --workers-dir DIR    deployed worker files, laid out as render -o writes them
+  --stats              print the requests made and the time taken on stderr
+`
+
+const applyUsage = `usage: connectsync apply -f PATH [-f PATH ...] [flags]
+       connectsync apply [flags] FILE
+
+Makes the live clusters match the manifests. Without FILE it plans, prints
+the plan, and asks for confirmation (on a terminal) unless --auto-approve.
+With FILE, a plan saved by plan -out, it applies exactly that plan, and
+refuses if the live state moved since it was made.
+
+Only changed objects are touched. Connector configs are written with PUT,
+which is idempotent; states change in a safe order; then apply waits until
+each changed connector and its tasks reach the desired state.
+
+flags:
+  -f PATH              a manifest file or directory (repeatable)
+  --auto-approve       apply without asking
+  --target NAME        apply only this sink or worker (repeatable)
+  --restart-failed     restart failed connectors and tasks, changed or not
+  --workers-dir DIR    deployed worker files, laid out as render -o writes them
+  --parallelism N      connectors written at once per cluster (default 4)
+  --wait DURATION      how long to wait for desired states (default 2m; 0 to skip)
+
+exit status: 0 when everything applied, 1 otherwise.
+`
+
+type liveFlags struct {
+	files         files
+	targets       files
+	restartFailed bool
+	workersDir    string
+}
+
+func (f *liveFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.files, "f", "")
+	fs.Var(&f.targets, "target", "")
+	fs.BoolVar(&f.restartFailed, "restart-failed", false, "")
+	fs.StringVar(&f.workersDir, "workers-dir", "", "")
+}
+
+type planFlags struct {
+	liveFlags
+	asJSON       bool
+	detailedExit bool
+	out          string
+	stats        bool
+	noValidate   bool
+}
+
+func (f *planFlags) check() error {
+	if len(f.files) == 0 {
+		return errors.New("no manifest given: pass -f FILE or -f DIR")
+	}
+	return nil
+}
 
 func runPlan(a *app, args []string) int {
-	a.p.Errorf("", "plan: not built yet")
-	return ExitError
+	var f planFlags
+	fs := a.newFlagSet("plan", planUsage)
+	f.register(fs)
+	fs.BoolVar(&f.asJSON, "json", false, "")
+	fs.BoolVar(&f.detailedExit, "detailed-exitcode", false, "")
+	fs.StringVar(&f.out, "out", "", "")
+	fs.BoolVar(&f.stats, "stats", false, "")
+	fs.BoolVar(&f.noValidate, "no-validate", false, "")
+	if _, code, ok := a.parseFlags(fs, planUsage, args); !ok {
+		return code
+	}
+	if err := f.check(); err != nil {
+		a.p.Errorf("", "plan: %v", err)
+		return ExitError
+	}
+	ctx := context.Background()
+	s, code := a.plan(ctx, f.liveFlags, f.stats)
+	if s == nil {
+		return code
+	}
+	if f.asJSON {
+		if err := a.p.PlanAsJSON(s.Plan); err != nil {
+			return ExitError
+		}
+	} else {
+		a.p.Plan(s.Plan)
+	}
+	if s.Plan.HasErrors() {
+		return ExitError
+	}
+	if f.out != "" {
+		if err := a.savePlan(f.out, f.liveFlags, s); err != nil {
+			a.p.Errorf("", "plan: cannot save the plan: %v", err)
+			return ExitError
+		}
+		if !f.asJSON {
+			fmt.Fprintf(a.p.Out, "\nSaved the plan to %s. Apply it with: connectsync apply %s\n", f.out, f.out)
+		}
+	}
+	if f.detailedExit && s.Plan.HasChanges() {
+		return ExitChanges
+	}
+	return ExitOK
+}
+
+// plan loads, validates and renders the manifests, reads the live state and
+// builds the plan. It returns a nil session and the exit code on failure.
+func (a *app) plan(ctx context.Context, f liveFlags, stats bool) (*apply.Session, int) {
+	m, ds := loadAndValidate(f.files)
+	if ds.HasErrors() {
+		a.p.Diagnostics(ds)
+		return nil, ExitError
+	}
+	r, rds := manifest.Render(m, a.resolver())
+	ds = append(ds, rds...).Sort()
+	a.p.Diagnostics(ds)
+	if ds.HasErrors() {
+		return nil, ExitError
+	}
+	a.registerSecrets(r)
+	if err := checkTargets(m, f.targets); err != nil {
+		a.p.Errorf("list names with connectsync validate, or write CLUSTER/NAME", "%v", err)
+		return nil, ExitError
+	}
+	live, err := a.readLive(ctx, m, stats)
+	if err != nil {
+		a.p.Errorf("check the manifest's rest settings", "%v", err)
+		return nil, ExitError
+	}
+	s := apply.BuildPlan(m, r, live, apply.PlanOptions{
+		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir, ReadFile: readIfExists,
+	})
+	return s, ExitOK
+}
+
+func checkTargets(m *manifest.Manifest, targets []string) error {
+	for _, t := range targets {
+		found := false
+		for _, s := range m.Sinks {
+			found = found || t == s.Name || t == s.Cluster+"/"+s.Name
+		}
+		for _, w := range m.Workers {
+			found = found || t == w.Name || t == w.Cluster+"/"+w.Name
+		}
+		if !found && !strings.Contains(t, "/") {
+			return fmt.Errorf("--target %s: no sink or worker has that name", t)
+		}
+	}
+	return nil
+}
+
+func readIfExists(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// readLive reads every cluster's live state in parallel.
+func (a *app) readLive(ctx context.Context, m *manifest.Manifest, stats bool) (map[string]*apply.ClusterState, error) {
+	out := map[string]*apply.ClusterState{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	for _, c := range m.Clusters {
+		var requests atomic.Int64
+		var workers []apply.WorkerTarget
+		var clients []*connect.Client
+		for _, w := range m.WorkersOf(c.Name) {
+			o, err := a.clientOptions(c, &requests)
+			if err == nil {
+				var cl *connect.Client
+				if cl, err = connect.New(w.URL, o); err == nil {
+					clients = append(clients, cl)
+					workers = append(workers, apply.WorkerTarget{Name: w.Name, URL: w.URL, Endpoint: manifest.AdvertisedEndpoint(w)})
+					continue
+				}
+			}
+			if firstErr == nil {
+				firstErr = fmt.Errorf("cluster %s, worker %s: %v", c.Name, w.Name, err)
+			}
+		}
+		classes := map[string]bool{}
+		for _, s := range m.Sinks {
+			if s.Cluster == c.Name {
+				classes[s.ConnectorClass()] = true
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			cs := apply.ReadCluster(ctx, c.Name, workers, clients, sortedSet(classes))
+			if stats {
+				fmt.Fprintf(a.p.Err, "connectsync: read cluster %s: %d requests (%d for connectors), %d connectors, %s\n",
+					c.Name, requests.Load(), 1, len(cs.Connectors), time.Since(start).Round(time.Millisecond))
+			}
+			mu.Lock()
+			out[c.Name] = cs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out, firstErr
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// clientOptions builds the REST client settings of a cluster.
+func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connect.Options, error) {
+	res := a.resolver()
+	o := connect.Options{
+		TLS: connect.TLSConfig{CAFile: c.REST.TLS.CAFile, CertFile: c.REST.TLS.CertFile,
+			KeyFile: c.REST.TLS.KeyFile, InsecureSkipVerify: c.REST.TLS.InsecureSkipVerify},
+		Logf:      func(format string, args ...any) { a.p.Errorf("", format, args...) },
+		Scrub:     a.scrub.Scrub,
+		OnRequest: func(string, string) { requests.Add(1) },
+	}
+	if auth := c.REST.Auth; auth != nil {
+		var err error
+		if o.Username, err = res.Resolve(auth.Username); err != nil {
+			return o, fmt.Errorf("rest.basicAuth.username: %v", err)
+		}
+		if o.Password, err = res.Resolve(auth.Password); err != nil {
+			return o, fmt.Errorf("rest.basicAuth.password: %v", err)
+		}
+		a.scrub.Add(o.Password)
+	}
+	for k, v := range c.REST.Headers {
+		s, err := res.Resolve(v)
+		if err != nil {
+			return o, fmt.Errorf("rest.headers.%s: %v", k, err)
+		}
+		if o.Headers == nil {
+			o.Headers = map[string]string{}
+		}
+		o.Headers[k] = s
+		if v.IsSecret() {
+			a.scrub.Add(s)
+		}
+	}
+	if c.REST.Timeout != "" {
+		d, _ := time.ParseDuration(c.REST.Timeout)
+		o.Timeout, o.WriteTimeout = d, d
+	}
+	if c.REST.RetryFor != "" {
+		d, _ := time.ParseDuration(c.REST.RetryFor)
+		o.Retry.MaxElapsedTime = d
+	}
+	return o, nil
+}
+
+func (a *app) savePlan(path string, f liveFlags, s *apply.Session) error {
+	digest, err := apply.ManifestDigest(f.files)
+	if err != nil {
+		return err
+	}
+	pf := &apply.PlanFile{
+		FormatVersion: apply.PlanFileVersion, Manifests: f.files, ManifestDigest: digest,
+		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir,
+		Changes: apply.SaveChanges(s.Plan),
+	}
+	b, err := pf.Marshal()
+	if err != nil {
+		return err
+	}
+	return apply.WriteFileAtomic(path, b, 0o600)
+}
+
+type applyFlags struct {
+	liveFlags
+	autoApprove bool
+	parallelism int
+	wait        time.Duration
+	planFile    string
+}
+
+func (f *applyFlags) check(positional []string) error {
+	switch {
+	case len(positional) > 1:
+		return fmt.Errorf("apply takes one plan file, got %d arguments", len(positional))
+	case len(positional) == 1 && len(f.files) > 0:
+		return errors.New("a saved plan names its own manifests: drop -f, or drop the plan file")
+	case len(positional) == 1 && (len(f.targets) > 0 || f.restartFailed || f.workersDir != ""):
+		return errors.New("a saved plan carries its own --target, --restart-failed and --workers-dir")
+	case len(positional) == 0 && len(f.files) == 0:
+		return errors.New("no manifest given: pass -f FILE or -f DIR, or a plan file")
+	case f.parallelism < 1:
+		return errors.New("--parallelism must be 1 or more")
+	}
+	if len(positional) == 1 {
+		f.planFile = positional[0]
+	}
+	return nil
 }
 
 func runApply(a *app, args []string) int {
-	a.p.Errorf("", "apply: not built yet")
-	return ExitError
+	f := applyFlags{parallelism: 4, wait: 2 * time.Minute}
+	fs := a.newFlagSet("apply", applyUsage)
+	f.register(fs)
+	fs.BoolVar(&f.autoApprove, "auto-approve", false, "")
+	fs.IntVar(&f.parallelism, "parallelism", 4, "")
+	fs.DurationVar(&f.wait, "wait", 2*time.Minute, "")
+	pos, code, ok := a.parseFlags(fs, applyUsage, args)
+	if !ok {
+		return code
+	}
+	if err := f.check(pos); err != nil {
+		a.p.Errorf("run connectsync help apply", "apply: %v", err)
+		return ExitError
+	}
+	var saved *apply.PlanFile
+	if f.planFile != "" {
+		pf, err := apply.ReadPlanFile(f.planFile)
+		if err != nil {
+			a.p.Errorf("make a new one with connectsync plan -out FILE", "apply: %v", err)
+			return ExitError
+		}
+		saved = pf
+		f.files, f.targets, f.restartFailed, f.workersDir = pf.Manifests, pf.Targets, pf.RestartFailed, pf.WorkersDir
+		digest, err := apply.ManifestDigest(f.files)
+		if err != nil || digest != pf.ManifestDigest {
+			a.p.Errorf("plan again with connectsync plan -out FILE", "apply: the manifests changed since the plan was made")
+			return ExitError
+		}
+	}
+	m, ds := manifest.Load(f.files...)
+	if ds.HasErrors() {
+		a.p.Diagnostics(ds)
+		return ExitError
+	}
+	locks, err := lockClusters(m)
+	defer func() {
+		for _, l := range locks {
+			l.Release()
+		}
+	}()
+	if err != nil {
+		a.p.Errorf("wait for it to finish; the lock frees itself when that process exits", "apply: %v", err)
+		return ExitError
+	}
+	ctx := context.Background()
+	s, code := a.plan(ctx, f.liveFlags, false)
+	if s == nil {
+		return code
+	}
+	if saved != nil {
+		if stale := saved.Stale(apply.SaveChanges(s.Plan)); len(stale) > 0 {
+			a.p.Errorf("plan again with connectsync plan -out FILE", "apply: the saved plan is stale:\n  %s", strings.Join(stale, "\n  "))
+			return ExitError
+		}
+	}
+	a.p.Plan(s.Plan)
+	if s.Plan.HasErrors() {
+		a.p.Errorf("fix the errors above, then plan again", "apply: the plan has errors; nothing was changed")
+		return ExitError
+	}
+	if !s.Plan.HasChanges() {
+		return ExitOK
+	}
+	if saved == nil && !f.autoApprove {
+		if !a.env.StdinIsTTY {
+			a.p.Errorf("pass --auto-approve, or apply a saved plan: connectsync plan -out FILE, then connectsync apply FILE",
+				"apply: refusing to ask for confirmation without a terminal")
+			return ExitError
+		}
+		fmt.Fprint(a.p.Out, "\nApply these changes? Only 'yes' is accepted: ")
+		answer, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
+		if strings.TrimSpace(answer) != "yes" {
+			a.p.Errorf("", "apply cancelled; nothing was changed")
+			return ExitError
+		}
+	}
+	fmt.Fprintln(a.p.Out)
+	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress})
+	a.p.ApplyResult(res)
+	if _, pending, failed := res.Counts(); pending+failed > 0 {
+		return ExitError
+	}
+	return ExitOK
+}
+
+func waitOrSkip(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+// lockClusters takes the apply lock of every cluster in the manifests.
+func lockClusters(m *manifest.Manifest) ([]*apply.Lock, error) {
+	var locks []*apply.Lock
+	for _, c := range m.Clusters {
+		var urls []string
+		for _, w := range m.WorkersOf(c.Name) {
+			urls = append(urls, w.URL)
+		}
+		l, err := apply.Acquire(apply.LockPath(apply.LockDir(), c.Name, urls), "connectsync apply")
+		if err != nil {
+			return locks, fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+		locks = append(locks, l)
+	}
+	return locks, nil
 }

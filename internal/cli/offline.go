@@ -2,8 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/connectsync/connectsync/apply"
 
 	"github.com/connectsync/connectsync/internal/view"
 	"github.com/connectsync/connectsync/manifest"
@@ -172,39 +173,12 @@ func (a *app) registerSecrets(r *manifest.Rendered) {
 	}
 }
 
-// writeFiles writes rendered files under dir, each atomically: to a
-// temporary file in the same directory, then renamed over the target, so
-// that a reader never sees half a file and a secret never sits in a file
-// with a looser mode.
+// writeFiles writes rendered files under dir, each atomically.
 func writeFiles(dir string, files []manifest.File) error {
 	for _, f := range files {
-		if err := WriteFileAtomic(filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data, f.Mode); err != nil {
+		if err := apply.WriteFileAtomic(filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data, f.Mode); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// WriteFileAtomic writes data to path through a temporary file and a rename.
-func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -1,0 +1,406 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/connectsync/connectsync/connect"
+	"github.com/connectsync/connectsync/diff"
+)
+
+// Options tune Apply.
+type Options struct {
+	// Parallelism is how many connectors of one cluster are written at
+	// once. Zero means 4.
+	Parallelism int
+	// Wait bounds the wait for changed connectors to reach their desired
+	// state. Zero means 2 minutes; negative means do not wait.
+	Wait time.Duration
+	// PollInterval is the pause between status reads while waiting.
+	PollInterval time.Duration
+	// Progress receives one event per step, for long applies.
+	Progress func(Event)
+}
+
+// Event is one step of an apply, for progress output.
+type Event struct {
+	Change diff.Change
+	// Step says what was done: "created", "config updated", "paused",
+	// "resumed", "stopped", "deleted", "restarted failed tasks",
+	// "written", "ready", "failed".
+	Step string
+	Err  error
+}
+
+// Outcome of one change.
+type Outcome string
+
+// Outcomes.
+const (
+	Applied Outcome = "applied"
+	Failed  Outcome = "failed"
+	Pending Outcome = "pending"
+)
+
+// ChangeResult is what became of one change.
+type ChangeResult struct {
+	Change  diff.Change
+	Outcome Outcome
+	Err     error
+	// FailedTasks lists tasks that ended FAILED, with the first trace line.
+	FailedTasks []string
+}
+
+// Result is what an apply did, change by change.
+type Result struct {
+	Changes []ChangeResult
+	// RestartWorkers lists workers whose properties file changed: they pick
+	// the change up only when restarted, which connectsync does not do.
+	RestartWorkers []diff.Change
+}
+
+// Counts returns how many changes were applied, are pending, and failed.
+func (r *Result) Counts() (applied, pending, failed int) {
+	for _, c := range r.Changes {
+		switch c.Outcome {
+		case Applied:
+			applied++
+		case Pending:
+			pending++
+		case Failed:
+			failed++
+		}
+	}
+	return
+}
+
+// Apply carries out the session's plan. Worker files are written first, then
+// each cluster's connectors, up to Parallelism at a time, then it waits for
+// the changed connectors to reach their desired state. It never touches an
+// object whose change is a no-op.
+func (s *Session) Apply(ctx context.Context, o Options) *Result {
+	if o.Parallelism <= 0 {
+		o.Parallelism = 4
+	}
+	if o.Wait == 0 {
+		o.Wait = 2 * time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	progress := o.Progress
+	if progress == nil {
+		progress = func(Event) {}
+	}
+	res := &Result{}
+	var mu sync.Mutex
+	record := func(cr ChangeResult) {
+		mu.Lock()
+		res.Changes = append(res.Changes, cr)
+		mu.Unlock()
+	}
+	byCluster := map[string][]diff.Change{}
+	var clusters []string
+	for _, ch := range s.Plan.Changes {
+		if ch.Action == diff.NoOp && !ch.RestartFailed {
+			continue
+		}
+		if ch.Kind == diff.KindWorker {
+			record(s.writeWorker(ch, progress))
+			if ch.Action != diff.NoOp {
+				res.RestartWorkers = append(res.RestartWorkers, ch)
+			}
+			continue
+		}
+		if _, ok := byCluster[ch.Cluster]; !ok {
+			clusters = append(clusters, ch.Cluster)
+		}
+		byCluster[ch.Cluster] = append(byCluster[ch.Cluster], ch)
+	}
+	for _, cluster := range clusters {
+		changes := byCluster[cluster]
+		cs := s.Clusters[cluster]
+		client := cs.Client()
+		results := make([]ChangeResult, len(changes))
+		sem := make(chan struct{}, o.Parallelism)
+		var wg sync.WaitGroup
+		for i, ch := range changes {
+			if client == nil || ctx.Err() != nil {
+				results[i] = ChangeResult{Change: ch, Outcome: Pending, Err: errors.New("no worker of the cluster answers")}
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				results[i] = s.applySink(ctx, client, cs, ch, progress)
+			}()
+		}
+		wg.Wait()
+		if o.Wait > 0 {
+			s.waitReady(ctx, client, results, o, progress)
+		}
+		for _, r := range results {
+			record(r)
+		}
+	}
+	return res
+}
+
+func (s *Session) writeWorker(ch diff.Change, progress func(Event)) ChangeResult {
+	w := s.Workers[key(ch.Cluster, ch.Name)]
+	if w == nil {
+		return ChangeResult{Change: ch, Outcome: Failed, Err: errors.New("no rendered properties")}
+	}
+	if err := WriteFileAtomic(w.Path, w.Data, fs.FileMode(w.Mode)); err != nil {
+		progress(Event{Change: ch, Step: "failed", Err: err})
+		return ChangeResult{Change: ch, Outcome: Failed, Err: err}
+	}
+	progress(Event{Change: ch, Step: "written"})
+	return ChangeResult{Change: ch, Outcome: Applied}
+}
+
+// applySink makes one connector's writes in a safe order: when the
+// connector is to stop running, its state changes first, so that a new
+// config never runs; when it is to run, its config is written first, so
+// that it resumes on the new config.
+func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterState, ch diff.Change, progress func(Event)) ChangeResult {
+	fail := func(err error) ChangeResult {
+		err = fmt.Errorf("%s: %w", ch.ID(), err)
+		progress(Event{Change: ch, Step: "failed", Err: err})
+		return ChangeResult{Change: ch, Outcome: Failed, Err: err}
+	}
+	step := func(name string) { progress(Event{Change: ch, Step: name}) }
+	if ch.Action == diff.Delete {
+		if err := c.Delete(ctx, ch.Name); err != nil {
+			return fail(err)
+		}
+		step("deleted")
+		return ChangeResult{Change: ch, Outcome: Applied}
+	}
+	d := s.Sinks[key(ch.Cluster, ch.Name)]
+	if d == nil {
+		return fail(errors.New("no rendered config"))
+	}
+	cfg := d.Config.Values
+	if ch.Action == diff.Create {
+		if err := s.create(ctx, c, cs, ch, cfg, step); err != nil {
+			return fail(err)
+		}
+		return ChangeResult{Change: ch, Outcome: Applied}
+	}
+	toRun := ch.StateAfter == diff.Running
+	if !toRun && ch.StateChanged() {
+		if err := setState(ctx, c, ch.Name, ch.StateAfter, step); err != nil {
+			return fail(err)
+		}
+	}
+	if ch.ConfigChanged() {
+		if _, err := c.PutConfig(ctx, ch.Name, cfg); err != nil {
+			return fail(err)
+		}
+		step("config updated")
+	}
+	if toRun && ch.StateChanged() {
+		if err := setState(ctx, c, ch.Name, diff.Running, step); err != nil {
+			return fail(err)
+		}
+	}
+	if ch.RestartFailed {
+		if err := c.Restart(ctx, ch.Name, true, true); err != nil {
+			return fail(err)
+		}
+		step("restarted failed tasks")
+	}
+	return ChangeResult{Change: ch, Outcome: Applied}
+}
+
+// create makes a connector directly in its desired state where the workers
+// support initial_state (Kafka 3.7+), and otherwise creates it and then
+// pauses or stops it.
+func (s *Session) create(ctx context.Context, c *connect.Client, cs *ClusterState, ch diff.Change, cfg map[string]string, step func(string)) error {
+	v, known := cs.MinVersion()
+	if ch.StateAfter != diff.Running && known && v.AtLeast(3, 7) {
+		err := c.Create(ctx, ch.Name, cfg, ch.StateAfter)
+		if err == nil {
+			step("created " + lower(ch.StateAfter))
+			return nil
+		}
+		if !errors.Is(err, connect.ErrAlreadyExists) {
+			return err
+		}
+		// An earlier attempt of ours may have created it: make sure the
+		// config and state are the desired ones.
+	}
+	if _, err := c.PutConfig(ctx, ch.Name, cfg); err != nil {
+		return err
+	}
+	step("created")
+	if ch.StateAfter != diff.Running {
+		return setState(ctx, c, ch.Name, ch.StateAfter, step)
+	}
+	return nil
+}
+
+func setState(ctx context.Context, c *connect.Client, name, state string, step func(string)) error {
+	var err error
+	switch state {
+	case diff.Paused:
+		err = c.Pause(ctx, name)
+	case diff.Stopped:
+		err = c.Stop(ctx, name)
+	default:
+		err = c.Resume(ctx, name)
+		state = "resumed"
+	}
+	if err == nil {
+		step(lower(state))
+	}
+	return err
+}
+
+func lower(state string) string {
+	switch state {
+	case diff.Paused:
+		return "paused"
+	case diff.Stopped:
+		return "stopped"
+	case diff.Running:
+		return "running"
+	}
+	return state
+}
+
+// waitReady polls the cluster's connectors, one request per round, until
+// every applied change has reached its desired state, a task FAILED, or the
+// wait ran out. A change that did not settle in time is failed.
+func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []ChangeResult, o Options, progress func(Event)) {
+	deadline := time.Now().Add(o.Wait)
+	watched := func(r *ChangeResult) bool {
+		return r.Outcome == Applied && r.Change.Kind == diff.KindSink && r.Change.Action != diff.Delete
+	}
+	ready := make([]bool, len(results))
+	start := time.Now()
+	for {
+		waiting := 0
+		conns, err := c.Connectors(ctx)
+		for i := range results {
+			r := &results[i]
+			if !watched(r) || ready[i] {
+				continue
+			}
+			if err != nil {
+				waiting++
+				continue
+			}
+			wantTasks := 0
+			if d := s.Sinks[key(r.Change.Cluster, r.Change.Name)]; d != nil {
+				wantTasks, _ = strconv.Atoi(d.Config.Values["tasks.max"])
+			}
+			done, failedTasks := settled(conns[r.Change.Name], r.Change.StateAfter, wantTasks, time.Since(start) > taskCountGrace)
+			switch {
+			case len(failedTasks) > 0:
+				r.Outcome, r.FailedTasks = Failed, failedTasks
+				r.Err = fmt.Errorf("%s: %d FAILED", r.Change.ID(), len(failedTasks))
+				progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
+			case done:
+				ready[i] = true
+				progress(Event{Change: r.Change, Step: "ready"})
+			default:
+				waiting++
+			}
+		}
+		if waiting == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			for i := range results {
+				r := &results[i]
+				if watched(r) && !ready[i] {
+					r.Outcome = Failed
+					r.Err = fmt.Errorf("%s: not %s after %s", r.Change.ID(), r.Change.StateAfter, o.Wait)
+					progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
+				}
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(o.PollInterval):
+		}
+	}
+}
+
+// taskCountGrace is how long waitReady expects a connector to have
+// tasks.max tasks. Connect reconfigures tasks after a config write, so for a
+// moment the old tasks still run; but a connector may also make fewer tasks
+// than tasks.max, so after this grace the tasks it has are enough.
+const taskCountGrace = 15 * time.Second
+
+// settled reports whether a connector and its tasks are in the desired
+// state, and lists its failed tasks. Until anyCount, it also wants
+// wantTasks tasks (when known).
+func settled(c connect.Connector, want string, wantTasks int, anyCount bool) (bool, []string) {
+	var failed []string
+	if c.Status.State == diff.Failed {
+		failed = append(failed, "connector on "+c.Status.WorkerID+": "+FirstLine(c.Status.Trace))
+	}
+	for _, t := range c.Status.Tasks {
+		if t.State == diff.Failed {
+			failed = append(failed, fmt.Sprintf("task %d on %s: %s", t.ID, t.WorkerID, FirstLine(t.Trace)))
+		}
+	}
+	if len(failed) > 0 {
+		return false, failed
+	}
+	if c.Status.State != want {
+		return false, nil
+	}
+	if want == diff.Stopped {
+		return len(c.Status.Tasks) == 0, nil
+	}
+	if len(c.Status.Tasks) == 0 {
+		// Tasks are being created; a sink always has at least one.
+		return false, nil
+	}
+	if wantTasks > 0 && len(c.Status.Tasks) != wantTasks && !anyCount {
+		return false, nil
+	}
+	for _, t := range c.Status.Tasks {
+		if t.State != want {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory and a rename, so that a reader never sees half a file and a
+// secret never sits in a file with a looser mode.
+func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,371 @@
+package apply_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/connect"
+	"github.com/connectsync/connectsync/internal/cli"
+	"github.com/connectsync/connectsync/internal/testcluster"
+)
+
+// These tests drive the connectsync CLI against the real local cluster:
+// a KRaft broker and three distributed workers started from Maven Central
+// jars (internal/testcluster). Nothing here is a fake.
+func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
+
+const fileSink = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+
+// clusterYAML is cluster `local` of examples/quickstart.yaml, with short REST
+// timeouts so that a frozen worker costs seconds, not minutes.
+const clusterYAML = `version: 1
+clusters:
+  - name: local
+    bootstrapServers: [127.0.0.1:39092]
+    groupId: connectsync-local
+    brokers: 1
+    storage:
+      config: {topic: connectsync-local-configs, replicationFactor: 1}
+      offset: {topic: connectsync-local-offsets, replicationFactor: 1, partitions: 5}
+      status: {topic: connectsync-local-status, replicationFactor: 1, partitions: 1}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
+    pluginPath: [.cluster/plugins]
+    rest: {timeout: 5s, retryFor: 30s}
+    prune: {enabled: true}
+workers:
+  - {name: worker-1, cluster: local, url: http://127.0.0.1:38083, listeners: [http://127.0.0.1:38083]}
+  - {name: worker-2, cluster: local, url: http://127.0.0.1:38084, listeners: [http://127.0.0.1:38084]}
+  - {name: worker-3, cluster: local, url: http://127.0.0.1:38085, listeners: [http://127.0.0.1:38085]}
+sinks:
+`
+
+// sink returns a FileStreamSink declaration for the test manifest.
+func sink(name, state string, tasks int, extra string) string {
+	return fmt.Sprintf(`  - name: %s
+    cluster: local
+    class: %s
+    state: %s
+    tasksMax: %d
+    topics: {%s-topic: {}}
+    config:
+      file: .cluster/%s.txt
+%s`, name, fileSink, state, tasks, name, name, extra)
+}
+
+type run struct {
+	stdout, stderr string
+	code           int
+}
+
+func (r run) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
+}
+
+// connectsync runs the CLI in-process with the given environment variables.
+func connectsync(t *testing.T, env map[string]string, args ...string) run {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Main(args, cli.Env{
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+		LookupEnv: func(k string) (string, bool) {
+			if v, ok := env[k]; ok {
+				return v, true
+			}
+			return os.LookupEnv(k)
+		},
+	})
+	r := run{out.String(), errb.String(), code}
+	t.Logf("connectsync %s: exit %d", strings.Join(args, " "), code)
+	return r
+}
+
+func writeManifest(t *testing.T, dir, sinks string) string {
+	t.Helper()
+	p := filepath.Join(dir, "connect.yaml")
+	if err := os.WriteFile(p, []byte(clusterYAML+sinks), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func uniqueName(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%1e9)
+}
+
+func client(t *testing.T, c *testcluster.Cluster) *connect.Client {
+	t.Helper()
+	cl, err := connect.New(c.WorkerURLs[0], connect.Options{Retry: connect.RetryPolicy{MaxElapsedTime: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// mustApply applies and then checks that the next plan is empty.
+func mustApply(t *testing.T, manifest string, env map[string]string, args ...string) run {
+	t.Helper()
+	r := connectsync(t, env, append([]string{"apply", "-f", manifest, "--auto-approve"}, args...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "Apply complete:") {
+		t.Fatalf("apply failed:\n%s", r)
+	}
+	assertNoChanges(t, manifest, env, args...)
+	return r
+}
+
+func assertNoChanges(t *testing.T, manifest string, env map[string]string, args ...string) {
+	t.Helper()
+	r := connectsync(t, env, append([]string{"plan", "-f", manifest, "--detailed-exitcode"}, args...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "No changes. Live state matches the manifest.") {
+		t.Fatalf("the plan after apply is not empty:\n%s", r)
+	}
+}
+
+func liveState(t *testing.T, cl *connect.Client, name string) (string, []connect.TaskStatus) {
+	t.Helper()
+	conns, err := cl.Connectors(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := conns[name]
+	if !ok {
+		return "", nil
+	}
+	return c.Status.State, c.Status.Tasks
+}
+
+// TestLifecycle walks one connector through create, update, tasks.max,
+// pause, resume, stop and prune, and checks after each apply that the next
+// plan is empty and the live state is what the manifest says.
+func TestLifecycle(t *testing.T) {
+	c := testcluster.Get(t)
+	cl := client(t, c)
+	dir := t.TempDir()
+	name := uniqueName("lifecycle")
+	target := []string{"--target", "local/" + name}
+	step := func(what, sinks, wantState string, wantTasks int) {
+		t.Helper()
+		m := writeManifest(t, dir, sinks)
+		plan := connectsync(t, nil, append([]string{"plan", "-f", m, "--detailed-exitcode"}, target...)...)
+		if plan.code != 2 {
+			t.Fatalf("%s: plan should show changes (exit 2):\n%s", what, plan)
+		}
+		mustApply(t, m, nil, target...)
+		state, tasks := liveState(t, cl, name)
+		if state != wantState || len(tasks) != wantTasks {
+			t.Fatalf("%s: live state %s with %d tasks, want %s with %d", what, state, len(tasks), wantState, wantTasks)
+		}
+		t.Logf("%s: %s, %d tasks; next plan empty", what, state, len(tasks))
+	}
+	step("create", sink(name, "running", 1, ""), "RUNNING", 1)
+	step("update a key", sink(name, "running", 1, "      flush.note: changed\n"), "RUNNING", 1)
+	step("tasks.max 1 -> 3", sink(name, "running", 3, "      flush.note: changed\n"), "RUNNING", 3)
+	step("pause", sink(name, "paused", 3, "      flush.note: changed\n"), "PAUSED", 3)
+	step("resume with a config change", sink(name, "running", 2, ""), "RUNNING", 2)
+	step("stop", sink(name, "stopped", 2, ""), "STOPPED", 0)
+	step("start again", sink(name, "running", 2, ""), "RUNNING", 2)
+
+	// Prune: the connector leaves the manifest. --target keeps the prune to
+	// this test's connector; the cluster runs others.
+	m := writeManifest(t, dir, "")
+	plan := connectsync(t, nil, "plan", "-f", m, "--target", "local/"+name)
+	if !strings.Contains(plan.stdout, "- sink "+name) || !strings.Contains(plan.stdout, "Plan: 0 to create, 0 to change, 1 to delete.") {
+		t.Fatalf("prune plan:\n%s", plan)
+	}
+	mustApply(t, m, nil, "--target", "local/"+name)
+	if state, _ := liveState(t, cl, name); state != "" {
+		t.Fatalf("pruned connector still there: %s", state)
+	}
+}
+
+// TestSecretCanary runs every command with a secret whose value must appear
+// in no output and no plan file.
+func TestSecretCanary(t *testing.T) {
+	c := testcluster.Get(t)
+	_ = c
+	dir := t.TempDir()
+	name := uniqueName("canary")
+	const canary = "CANARY-7f3a9c-s3cr3t"
+	env := map[string]string{"CONNECTSYNC_TEST_CANARY": canary}
+	m := writeManifest(t, dir, sink(name, "running", 1, "      sasl.jaas.password: {secretEnv: CONNECTSYNC_TEST_CANARY}\n"))
+	planFile := filepath.Join(dir, "plan.out")
+	target := []string{"--target", "local/" + name}
+	runs := []run{
+		connectsync(t, env, "validate", "-f", m),
+		connectsync(t, env, "render", "-f", m),
+		connectsync(t, env, append([]string{"plan", "-f", m, "-out", planFile}, target...)...),
+		connectsync(t, env, append([]string{"plan", "-f", m, "--json"}, target...)...),
+		connectsync(t, env, "apply", planFile),
+		connectsync(t, env, append([]string{"plan", "-f", m, "--json"}, target...)...),
+	}
+	// Change the secret: the plan shows the key changed, never the values.
+	env["CONNECTSYNC_TEST_CANARY"] = canary + "-rotated"
+	runs = append(runs, connectsync(t, env, append([]string{"plan", "-f", m}, target...)...))
+	last := runs[len(runs)-1]
+	if !strings.Contains(last.stdout, "~ sasl.jaas.password = (sensitive value) (changed)") {
+		t.Errorf("rotated secret not shown as a sensitive change:\n%s", last)
+	}
+	for i, r := range runs {
+		if strings.Contains(r.stdout+r.stderr, canary) {
+			t.Errorf("run %d printed the canary:\n%s", i, r)
+		}
+	}
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte(canary)) {
+		t.Errorf("the plan file holds the canary:\n%s", b)
+	}
+	if runs[4].code != 0 {
+		t.Fatalf("apply of the saved plan failed:\n%s", runs[4])
+	}
+	// Clean up through prune.
+	mustApply(t, writeManifest(t, dir, ""), env, target...)
+}
+
+// TestStalePlanRefused saves a plan, moves the live state behind its back,
+// and expects apply FILE to refuse and say what moved.
+func TestStalePlanRefused(t *testing.T) {
+	c := testcluster.Get(t)
+	cl := client(t, c)
+	dir := t.TempDir()
+	name := uniqueName("stale")
+	target := []string{"--target", "local/" + name}
+	m := writeManifest(t, dir, sink(name, "running", 1, ""))
+	mustApply(t, m, nil, target...)
+
+	m = writeManifest(t, dir, sink(name, "running", 2, ""))
+	planFile := filepath.Join(dir, "plan.out")
+	if r := connectsync(t, nil, append([]string{"plan", "-f", m, "-out", planFile}, target...)...); r.code != 0 {
+		t.Fatalf("plan -out:\n%s", r)
+	}
+	cfg, err := cl.Config(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg["file"] = ".cluster/moved-by-hand.txt"
+	if _, err := cl.PutConfig(context.Background(), name, cfg); err != nil {
+		t.Fatal(err)
+	}
+	r := connectsync(t, nil, "apply", planFile)
+	if r.code != 1 || !strings.Contains(r.stderr, "stale") || !strings.Contains(r.stderr, "sink local/"+name+": its live state changed") {
+		t.Fatalf("a stale plan was not refused:\n%s", r)
+	}
+	if got, _ := cl.Config(context.Background(), name); got["tasks.max"] != "1" {
+		t.Fatalf("the refused apply wrote tasks.max=%s", got["tasks.max"])
+	}
+	mustApply(t, writeManifest(t, dir, ""), nil, target...)
+}
+
+// TestMissingPluginReportedBeforeAnyWrite declares a class no worker has.
+func TestMissingPluginReportedBeforeAnyWrite(t *testing.T) {
+	c := testcluster.Get(t)
+	cl := client(t, c)
+	dir := t.TempDir()
+	name := uniqueName("noplugin")
+	m := writeManifest(t, dir, strings.Replace(sink(name, "running", 1, ""), fileSink, "com.example.MissingSinkConnector", 1))
+	for _, args := range [][]string{{"plan"}, {"apply", "--auto-approve"}} {
+		r := connectsync(t, nil, append(args, "-f", m, "--target", "local/"+name)...)
+		want := "sink local/" + name + ": connector class com.example.MissingSinkConnector is not installed on worker-1, worker-2, worker-3"
+		if r.code != 1 || !strings.Contains(r.stdout+r.stderr, want) {
+			t.Fatalf("%s: want exit 1 and %q:\n%s", args[0], want, r)
+		}
+	}
+	if state, _ := liveState(t, cl, name); state != "" {
+		t.Fatalf("the connector was written despite the missing plugin: %s", state)
+	}
+}
+
+// TestSecondApplyFailsFast holds a cluster's apply lock and expects a
+// second apply to fail at once, naming the holder.
+func TestSecondApplyFailsFast(t *testing.T) {
+	testcluster.Get(t)
+	dir := t.TempDir()
+	t.Setenv("CONNECTSYNC_LOCK_DIR", dir)
+	urls := []string{"http://127.0.0.1:38083", "http://127.0.0.1:38084", "http://127.0.0.1:38085"}
+	lock, err := apply.Acquire(apply.LockPath(dir, "local", urls), "held by the test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	start := time.Now()
+	r := connectsync(t, nil, "apply", "-f", writeManifest(t, dir, ""), "--auto-approve")
+	if r.code != 1 || !strings.Contains(r.stderr, "another apply holds the lock: pid") || !strings.Contains(r.stderr, "held by the test") {
+		t.Fatalf("second apply:\n%s", r)
+	}
+	t.Logf("second apply refused in %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(r.stderr))
+}
+
+// TestApplyDuringWorkerRestartAndFreeze applies while a worker restarts, and
+// while one is frozen (SIGSTOP, like a partition). Each apply finishes or
+// fails cleanly; once the worker is back, a re-run converges.
+func TestApplyDuringWorkerRestartAndFreeze(t *testing.T) {
+	c := testcluster.Get(t)
+	c.Exclusive(t)
+	dir := t.TempDir()
+	var names []string
+	var sinks string
+	for i := 0; i < 4; i++ {
+		n := uniqueName(fmt.Sprintf("fault%d", i))
+		names = append(names, n)
+		sinks += sink(n, "running", 2, "")
+	}
+	var targets []string
+	for _, n := range names {
+		targets = append(targets, "--target", "local/"+n)
+	}
+	m := writeManifest(t, dir, sinks)
+
+	restarted := make(chan error, 1)
+	go func() { restarted <- c.RestartWorker(1) }()
+	r := connectsync(t, nil, append([]string{"apply", "-f", m, "--auto-approve"}, targets...)...)
+	t.Logf("apply during the restart of worker-2: exit %d\n%s", r.code, lastLines(r.stdout, 3))
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, m, nil, targets...)
+
+	if err := c.FreezeWorker(2); err != nil {
+		t.Fatal(err)
+	}
+	frozen := true
+	defer func() {
+		if frozen {
+			c.ThawWorker(2)
+		}
+	}()
+	m = writeManifest(t, dir, strings.ReplaceAll(sinks, "tasksMax: 2", "tasksMax: 1"))
+	start := time.Now()
+	r = connectsync(t, nil, append([]string{"apply", "-f", m, "--auto-approve", "--wait", "45s"}, targets...)...)
+	t.Logf("apply with worker-3 frozen: exit %d after %s\n%s", r.code, time.Since(start).Round(time.Second), lastLines(r.stdout+r.stderr, 6))
+	if !strings.Contains(r.stdout, "worker local/worker-3: does not answer") {
+		t.Errorf("the frozen worker is not reported:\n%s", r)
+	}
+	if err := c.ThawWorker(2); err != nil {
+		t.Fatal(err)
+	}
+	frozen = false
+	if err := c.WaitWorkerReady(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	// Re-running converges.
+	mustApply(t, m, nil, targets...)
+	mustApply(t, writeManifest(t, dir, ""), nil, targets...)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

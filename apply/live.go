@@ -1,0 +1,217 @@
+// Package apply is connectsync's live half: it reads the live state of each
+// cluster in a constant number of requests, plans the changes that make it
+// match the manifests, and executes a plan with retries, in a safe order,
+// waiting until connectors reach their desired state.
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/connectsync/connectsync/connect"
+)
+
+// WorkerTarget is a declared worker.
+type WorkerTarget struct {
+	Name string
+	URL  string
+	// Endpoint is host:port as the worker advertises itself, which is what
+	// task statuses name as worker_id.
+	Endpoint string
+}
+
+// WorkerState is what one declared worker answered.
+type WorkerState struct {
+	WorkerTarget
+	Client *connect.Client
+	Info   connect.ServerInfo
+	// Err is set when the worker did not answer GET /.
+	Err     error
+	Plugins map[string]bool
+}
+
+// Reachable reports whether the worker answered.
+func (w *WorkerState) Reachable() bool { return w.Err == nil }
+
+// ClusterState is one cluster's live state.
+type ClusterState struct {
+	Name    string
+	Workers []*WorkerState
+	// Connectors is every connector with its config and status, from one
+	// request; nil when no worker could be read.
+	Connectors map[string]connect.Connector
+	// ReadFrom is the worker the connectors were read from.
+	ReadFrom *WorkerState
+	ReadErr  error
+	// PasswordKeys lists, per connector class, the keys the plugin types
+	// as PASSWORD.
+	PasswordKeys map[string]map[string]bool
+}
+
+// Client returns a client of a worker that answered, for writes. Any worker
+// will do: followers forward writes to the leader.
+func (c *ClusterState) Client() *connect.Client {
+	if c.ReadFrom != nil {
+		return c.ReadFrom.Client
+	}
+	for _, w := range c.Workers {
+		if w.Reachable() {
+			return w.Client
+		}
+	}
+	return nil
+}
+
+// MinVersion returns the lowest Kafka version among the reachable workers.
+func (c *ClusterState) MinVersion() (Version, bool) {
+	var min Version
+	found := false
+	for _, w := range c.Workers {
+		if !w.Reachable() {
+			continue
+		}
+		v, ok := ParseVersion(w.Info.Version)
+		if ok && (!found || v.Less(min)) {
+			min, found = v, true
+		}
+	}
+	return min, found
+}
+
+// WorkersMissing returns the reachable workers that lack a plugin class.
+func (c *ClusterState) WorkersMissing(class string) []string {
+	var out []string
+	for _, w := range c.Workers {
+		if w.Reachable() && w.Plugins != nil && !w.Plugins[class] {
+			out = append(out, w.Name)
+		}
+	}
+	return out
+}
+
+// ReadCluster reads a cluster's live state: GET / and GET /connector-plugins
+// on every declared worker (in parallel), then every connector's config and
+// status in one request, GET /connectors?expand=info&expand=status, from the
+// first worker that answered, then GET /connector-plugins/{class}/config
+// once per class in classes. The number of requests does not grow with the
+// number of connectors.
+func ReadCluster(ctx context.Context, name string, workers []WorkerTarget, clients []*connect.Client, classes []string) *ClusterState {
+	cs := &ClusterState{Name: name, PasswordKeys: map[string]map[string]bool{}}
+	var wg sync.WaitGroup
+	for i, t := range workers {
+		ws := &WorkerState{WorkerTarget: t, Client: clients[i]}
+		cs.Workers = append(cs.Workers, ws)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ws.Info, ws.Err = ws.Client.ServerInfo(ctx)
+			if ws.Err != nil {
+				return
+			}
+			if plugins, err := ws.Client.Plugins(ctx); err == nil {
+				ws.Plugins = map[string]bool{}
+				for _, p := range plugins {
+					ws.Plugins[p.Class] = true
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, w := range cs.Workers {
+		if !w.Reachable() {
+			continue
+		}
+		conns, err := w.Client.Connectors(ctx)
+		if err != nil {
+			cs.ReadErr = err
+			continue
+		}
+		cs.Connectors, cs.ReadFrom, cs.ReadErr = conns, w, nil
+		break
+	}
+	if cs.ReadFrom == nil && cs.ReadErr == nil {
+		cs.ReadErr = fmt.Errorf("no declared worker answered")
+	}
+	if c := cs.Client(); c != nil {
+		for _, class := range classes {
+			keys, err := c.PluginConfig(ctx, class)
+			if err != nil {
+				continue // a missing plugin is reported on its own
+			}
+			pw := map[string]bool{}
+			for _, k := range keys {
+				if k.Type == "PASSWORD" {
+					pw[k.Name] = true
+				}
+			}
+			cs.PasswordKeys[class] = pw
+		}
+	}
+	return cs
+}
+
+// UndeclaredWorkers returns worker ids that host connectors or tasks but
+// match no declared worker's advertised endpoint.
+func (c *ClusterState) UndeclaredWorkers() []string {
+	declared := map[string]bool{}
+	for _, w := range c.Workers {
+		declared[w.Endpoint] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	note := func(id string) {
+		if id != "" && !declared[id] && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, conn := range c.Connectors {
+		note(conn.Status.WorkerID)
+		for _, t := range conn.Status.Tasks {
+			note(t.WorkerID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Version is a Kafka version, major.minor.patch.
+type Version struct{ Major, Minor, Patch int }
+
+// ParseVersion reads "3.9.1", "4.0.0-ccs" or "7.9.3-ce".
+func ParseVersion(s string) (Version, bool) {
+	s, _, _ = strings.Cut(s, "-")
+	parts := strings.Split(s, ".")
+	var v Version
+	var dst = []*int{&v.Major, &v.Minor, &v.Patch}
+	for i := 0; i < len(parts) && i < 3; i++ {
+		n, err := strconv.Atoi(parts[i])
+		if err != nil {
+			return Version{}, false
+		}
+		*dst[i] = n
+	}
+	return v, len(parts) >= 2
+}
+
+// Less reports whether v is older than o.
+func (v Version) Less(o Version) bool {
+	if v.Major != o.Major {
+		return v.Major < o.Major
+	}
+	if v.Minor != o.Minor {
+		return v.Minor < o.Minor
+	}
+	return v.Patch < o.Patch
+}
+
+// AtLeast reports whether v is major.minor or newer.
+func (v Version) AtLeast(major, minor int) bool {
+	return !v.Less(Version{Major: major, Minor: minor})
+}
+
+func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch) }

@@ -1,0 +1,323 @@
+package apply
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/connectsync/connectsync/connect"
+	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/manifest"
+)
+
+// PlanOptions tune planning.
+type PlanOptions struct {
+	// Targets limits the plan to sinks and workers with these names, each
+	// either "name" or "cluster/name". Empty means everything.
+	Targets []string
+	// RestartFailed plans a restart of failed connectors and tasks.
+	RestartFailed bool
+	// WorkersDir holds the deployed worker files, laid out as render -o
+	// writes them. A worker's propertiesFile overrides it. With neither,
+	// worker files are not planned.
+	WorkersDir string
+	// ReadFile reads a deployed worker file; it returns (nil, nil) when the
+	// file does not exist.
+	ReadFile func(path string) ([]byte, error)
+}
+
+// Desired is a sink's rendered config, secrets resolved, for apply to send.
+type Desired struct {
+	Sink   *manifest.Sink
+	Config *manifest.Config
+	// Sensitive is every key whose value must not be shown.
+	Sensitive map[string]bool
+}
+
+// WorkerDesired is a worker's rendered properties file.
+type WorkerDesired struct {
+	Worker *manifest.Worker
+	Path   string
+	Data   []byte
+	Mode   uint32
+}
+
+// Session is a plan and what apply needs to carry it out.
+type Session struct {
+	Plan     *diff.Plan
+	Clusters map[string]*ClusterState
+	Sinks    map[string]*Desired       // by "cluster/name"
+	Workers  map[string]*WorkerDesired // by "cluster/name"
+}
+
+func key(cluster, name string) string { return cluster + "/" + name }
+
+func (o PlanOptions) targeted(cluster, name string) bool {
+	if len(o.Targets) == 0 {
+		return true
+	}
+	for _, t := range o.Targets {
+		if t == name || t == key(cluster, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// connectState maps a manifest state to the Connect REST API's.
+func connectState(s string) string {
+	switch s {
+	case manifest.StatePaused:
+		return diff.Paused
+	case manifest.StateStopped:
+		return diff.Stopped
+	}
+	return diff.Running
+}
+
+// BuildPlan compares the rendered manifest with the clusters' live state.
+func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*ClusterState, o PlanOptions) *Session {
+	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: map[string]*Desired{}, Workers: map[string]*WorkerDesired{}}
+	p := s.Plan
+	for _, c := range m.Clusters {
+		cs := live[c.Name]
+		if cs == nil {
+			continue
+		}
+		s.planWorkersFindings(c, cs)
+		var desired []diff.Sink
+		for _, rs := range r.Sinks {
+			sk := rs.Sink
+			if sk.Cluster != c.Name || !o.targeted(c.Name, sk.Name) {
+				continue
+			}
+			d := &Desired{Sink: sk, Config: rs.Config, Sensitive: sensitiveKeys(rs.Config, cs.PasswordKeys[sk.ConnectorClass()])}
+			s.Sinks[key(c.Name, sk.Name)] = d
+			ignore := append(append([]string{}, c.IgnoreKeys...), sk.IgnoreKeys...)
+			desired = append(desired, diff.Sink{
+				Cluster: c.Name, Name: sk.Name, Config: rs.Config.Values, State: connectState(sk.DesiredState()),
+				Rules: diff.Rules{Ignore: ignore, Sensitive: func(k string) bool { return d.Sensitive[k] }},
+			})
+			s.sinkFindings(c, cs, sk)
+		}
+		if cs.Connectors == nil {
+			p.Findings = append(p.Findings, diff.Finding{
+				Severity: diff.SevError, Section: "workers", Cluster: c.Name, Subject: "cluster " + c.Name,
+				Message: fmt.Sprintf("cannot read the connectors: %v", cs.ReadErr),
+				Hint:    "check that at least one worker's url is reachable from here",
+			})
+			continue
+		}
+		liveConns := map[string]diff.Connector{}
+		for name, conn := range cs.Connectors {
+			if len(o.Targets) > 0 && !o.targeted(c.Name, name) {
+				continue
+			}
+			liveConns[name] = toDiffConnector(conn)
+		}
+		prune := diff.Prune{Enabled: c.Prune.Enabled, Keep: c.Prune.Keep}
+		changes := diff.PlanSinks(c.Name, desired, liveConns, diff.SinkOptions{
+			Prune: prune, RestartFailed: o.RestartFailed, Sensitive: looksSensitive,
+		})
+		for _, ch := range changes {
+			if len(ch.Unverifiable) > 0 {
+				p.Findings = append(p.Findings, diff.Finding{
+					Severity: diff.SevInfo, Section: "connectors", Cluster: c.Name, Subject: "sink " + ch.Name,
+					Message: fmt.Sprintf("the worker masks %s, so %s not compared", strings.Join(ch.Unverifiable, ", "),
+						plural(len(ch.Unverifiable), "it was", "they were")),
+				})
+			}
+		}
+		p.Changes = append(p.Changes, changes...)
+		s.versionFindings(c, cs, changes)
+	}
+	s.planWorkerFiles(m, r, o)
+	p.Sort()
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func toDiffConnector(c connect.Connector) diff.Connector {
+	d := diff.Connector{Name: c.Name, Config: c.Config, State: c.Status.State, Trace: c.Status.Trace}
+	for _, t := range c.Status.Tasks {
+		d.Tasks = append(d.Tasks, diff.Task{ID: t.ID, State: t.State, WorkerID: t.WorkerID, Trace: t.Trace})
+	}
+	return d
+}
+
+// sensitiveKeys is every key of a sink's config that must not be shown: the
+// values that came from secret references, the DataStax sink's passwords,
+// the keys the plugin types as PASSWORD, and keys whose name says secret.
+func sensitiveKeys(cfg *manifest.Config, pluginPasswords map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for k := range cfg.Values {
+		if cfg.Sensitive[k] || pluginPasswords[k] || manifest.IsDataStaxPassword(k) || looksSensitive(k) {
+			out[k] = true
+		}
+	}
+	for k := range pluginPasswords {
+		out[k] = true
+	}
+	return out
+}
+
+// looksSensitive guards keys the manifest does not declare, such as those
+// of a connector prune deletes.
+func looksSensitive(k string) bool {
+	k = strings.ToLower(k)
+	return manifest.IsDataStaxPassword(k) || strings.Contains(k, "password") || strings.Contains(k, "secret") ||
+		strings.HasSuffix(k, ".key") || strings.Contains(k, "token") || strings.Contains(k, "credentials")
+}
+
+func (s *Session) planWorkersFindings(c *manifest.Cluster, cs *ClusterState) {
+	p := s.Plan
+	ids := map[string][]string{}
+	for _, w := range cs.Workers {
+		if !w.Reachable() {
+			p.Findings = append(p.Findings, diff.Finding{
+				Severity: diff.SevWarning, Section: "workers", Cluster: c.Name, Subject: "worker " + w.Name,
+				Message: fmt.Sprintf("does not answer at %s: %v", w.URL, w.Err),
+				Hint:    "start it, or correct its url; the plan uses the workers that answer",
+			})
+			continue
+		}
+		ids[w.Info.KafkaClusterID] = append(ids[w.Info.KafkaClusterID], w.Name)
+	}
+	if len(ids) > 1 {
+		var parts []string
+		for id, names := range ids {
+			parts = append(parts, fmt.Sprintf("%s (%s)", id, strings.Join(names, ", ")))
+		}
+		sort.Strings(parts)
+		p.Findings = append(p.Findings, diff.Finding{
+			Severity: diff.SevError, Section: "workers", Cluster: c.Name, Subject: "cluster " + c.Name,
+			Message: "workers disagree on kafka_cluster_id: " + strings.Join(parts, "; "),
+			Hint:    "every worker of one cluster must use the same Kafka cluster: check bootstrapServers and each worker's url",
+		})
+	}
+	for _, id := range cs.UndeclaredWorkers() {
+		p.Findings = append(p.Findings, diff.Finding{
+			Severity: diff.SevWarning, Section: "workers", Cluster: c.Name, Subject: "worker " + id,
+			Message: "runs connectors or tasks of this cluster but is not declared",
+			Hint:    "declare it under workers:, or check its rest.advertised.host.name and port",
+		})
+	}
+}
+
+func (s *Session) sinkFindings(c *manifest.Cluster, cs *ClusterState, sk *manifest.Sink) {
+	p := s.Plan
+	class := sk.ConnectorClass()
+	if missing := cs.WorkersMissing(class); len(missing) > 0 {
+		p.Findings = append(p.Findings, diff.Finding{
+			Severity: diff.SevError, Section: "connectors", Cluster: c.Name, Subject: "sink " + sk.Name,
+			Where:   sk.At("class").String(),
+			Message: fmt.Sprintf("connector class %s is not installed on %s", class, strings.Join(missing, ", ")),
+			Hint:    "install the plugin under plugin.path on every worker and restart them",
+		})
+	}
+	conn, ok := cs.Connectors[sk.Name]
+	if !ok {
+		return
+	}
+	if conn.Status.State == diff.Failed {
+		p.Findings = append(p.Findings, diff.Finding{
+			Severity: diff.SevWarning, Section: "connectors", Cluster: c.Name, Subject: "sink " + sk.Name,
+			Message: "connector FAILED on " + conn.Status.WorkerID + ": " + FirstLine(conn.Status.Trace),
+			Hint:    "fix the cause, then run apply --restart-failed",
+		})
+	}
+	for _, t := range conn.Status.Tasks {
+		if t.State == diff.Failed {
+			p.Findings = append(p.Findings, diff.Finding{
+				Severity: diff.SevWarning, Section: "connectors", Cluster: c.Name, Subject: "sink " + sk.Name,
+				Message: fmt.Sprintf("task %d FAILED on %s: %s", t.ID, t.WorkerID, FirstLine(t.Trace)),
+				Hint:    "fix the cause, then run apply --restart-failed",
+			})
+		}
+	}
+}
+
+// versionFindings reports desired states the cluster's Kafka version
+// cannot reach.
+func (s *Session) versionFindings(c *manifest.Cluster, cs *ClusterState, changes []diff.Change) {
+	v, ok := cs.MinVersion()
+	if !ok {
+		return
+	}
+	for _, ch := range changes {
+		if ch.StateAfter == diff.Stopped && ch.StateChanged() && !v.AtLeast(3, 5) {
+			d := s.Sinks[key(c.Name, ch.Name)]
+			s.Plan.Findings = append(s.Plan.Findings, diff.Finding{
+				Severity: diff.SevError, Section: "connectors", Cluster: c.Name, Subject: "sink " + ch.Name,
+				Where:   d.Sink.At("state").String(),
+				Message: fmt.Sprintf("state stopped needs Kafka Connect 3.5 or newer; a worker runs %s", v),
+				Hint:    "use state: paused, or upgrade the workers",
+			})
+		}
+	}
+}
+
+// FirstLine returns the first line of a stack trace.
+func FirstLine(trace string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(trace), "\n")
+	if line == "" {
+		return "(no trace)"
+	}
+	return strings.TrimSpace(line)
+}
+
+// WorkerFilePath returns where a worker's deployed properties file is, or "".
+func (o PlanOptions) WorkerFilePath(w *manifest.Worker) string {
+	switch {
+	case w.PropertiesFile != "":
+		if filepath.IsAbs(w.PropertiesFile) || w.Src == nil {
+			return w.PropertiesFile
+		}
+		return filepath.Join(w.Src.Dir, w.PropertiesFile)
+	case o.WorkersDir != "":
+		return filepath.Join(o.WorkersDir, filepath.FromSlash(manifest.WorkerFilePath(w)))
+	}
+	return ""
+}
+
+func (s *Session) planWorkerFiles(m *manifest.Manifest, r *manifest.Rendered, o PlanOptions) {
+	files := map[string]manifest.File{}
+	for _, f := range r.Files() {
+		if f.Kind == "worker" {
+			files[key(f.Cluster, f.Name)] = f
+		}
+	}
+	for _, rw := range r.Workers {
+		w := rw.Worker
+		path := o.WorkerFilePath(w)
+		if path == "" || !o.targeted(w.Cluster, w.Name) || o.ReadFile == nil {
+			continue
+		}
+		data, err := o.ReadFile(path)
+		if err != nil {
+			s.Plan.Findings = append(s.Plan.Findings, diff.Finding{
+				Severity: diff.SevError, Section: "workers", Cluster: w.Cluster, Subject: "worker " + w.Name,
+				Message: fmt.Sprintf("cannot read the deployed properties: %v", err),
+			})
+			continue
+		}
+		var deployed map[string]string
+		if data != nil {
+			deployed = manifest.ParseProperties(string(data))
+		}
+		ch := diff.PlanWorker(diff.WorkerFile{
+			Cluster: w.Cluster, Name: w.Name, Path: path,
+			Rendered: rw.Props.Values, Sensitive: rw.Props.Sensitive, Deployed: deployed,
+		})
+		s.Plan.Changes = append(s.Plan.Changes, ch)
+		f := files[key(w.Cluster, w.Name)]
+		s.Workers[key(w.Cluster, w.Name)] = &WorkerDesired{Worker: w, Path: path, Data: f.Data, Mode: uint32(f.Mode)}
+	}
+}

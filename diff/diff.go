@@ -1,0 +1,185 @@
+// Package diff compares the desired state of Kafka Connect clusters with
+// their live state and returns a typed Plan. It is pure: no network, no
+// files. Both sides are normalised first, so that a plan of a manifest that
+// was just applied is empty, on every run.
+package diff
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Action is what apply does to one object.
+type Action string
+
+// Actions, with the symbols the plan prints for them.
+const (
+	Create Action = "create" // +
+	Update Action = "update" // ~
+	Delete Action = "delete" // -
+	NoOp   Action = "no-op"
+)
+
+// Kind is the kind of object a Change is about.
+type Kind string
+
+// Kinds.
+const (
+	KindSink   Kind = "sink"
+	KindWorker Kind = "worker"
+)
+
+// Field is one key that differs. A key that is absent on one side has
+// HasBefore or HasAfter false.
+type Field struct {
+	Key                 string
+	Before, After       string
+	HasBefore, HasAfter bool
+	// Sensitive fields are shown and saved without their values.
+	Sensitive bool
+}
+
+// Change is what apply will do to one connector or worker file.
+type Change struct {
+	Action  Action
+	Kind    Kind
+	Cluster string
+	Name    string
+	// Fields lists the keys that differ, sorted. A create lists every key.
+	Fields []Field
+	// StateBefore and StateAfter are the connector's live and desired
+	// states (RUNNING, PAUSED, STOPPED, ...); equal when the state stays.
+	StateBefore, StateAfter string
+	// RestartFailed asks apply to restart the connector's failed tasks.
+	RestartFailed bool
+	// Unverifiable lists keys whose live value the worker masks, so their
+	// values could not be compared. They are not counted as drift.
+	Unverifiable []string
+	// Path is a worker file's path.
+	Path string
+	// Fingerprint identifies the live state the change was planned
+	// against (see Fingerprint).
+	Fingerprint string
+}
+
+// ConfigChanged reports whether the change writes a connector config or a
+// worker file.
+func (c Change) ConfigChanged() bool { return len(c.Fields) > 0 }
+
+// StateChanged reports whether the change moves the connector's state.
+func (c Change) StateChanged() bool {
+	return c.Kind == KindSink && c.Action != Delete && c.StateBefore != c.StateAfter
+}
+
+// ID names the object: sink local/orders-to-cassandra.
+func (c Change) ID() string { return string(c.Kind) + " " + c.Cluster + "/" + c.Name }
+
+// Masks are the values some Connect distributions return instead of a
+// password (Confluent Platform 7.9.3+ and 8.x, the validate endpoint).
+var Masks = []string{"[hidden]", "****", "********", "[redacted]", "<hidden>"}
+
+// IsMask reports whether a live value is a vendor's mask, not a real value.
+func IsMask(v string) bool {
+	for _, m := range Masks {
+		if v == m {
+			return true
+		}
+	}
+	return false
+}
+
+// Rules decide which keys are compared and which are secret.
+type Rules struct {
+	// Ignore lists keys never compared; a trailing * matches a prefix.
+	Ignore []string
+	// Sensitive reports whether a key's values must never be shown.
+	Sensitive func(key string) bool
+}
+
+// ignoredAlways are keys the worker adds or rewrites on its own: Connect
+// adds name, and vendor builds add internal keys such as
+// __internal.config.version.
+func ignoredAlways(key string) bool {
+	return key == "name" || strings.HasPrefix(key, "__internal.")
+}
+
+func (r Rules) ignored(key string) bool {
+	if ignoredAlways(key) {
+		return true
+	}
+	for _, p := range r.Ignore {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok && strings.HasPrefix(key, prefix) || p == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (r Rules) sensitive(key string) bool { return r.Sensitive != nil && r.Sensitive(key) }
+
+// Normalize returns a copy of a config without the keys the rules ignore.
+// Values are compared as strings, which is what Connect stores.
+func (r Rules) Normalize(cfg map[string]string) map[string]string {
+	out := make(map[string]string, len(cfg))
+	for k, v := range cfg {
+		if !r.ignored(k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Configs compares a live config (before) with a desired one (after) and
+// returns the differing keys, sorted, and the keys whose live value is a
+// mask and so could not be compared.
+func Configs(before, after map[string]string, r Rules) (fields []Field, unverifiable []string) {
+	b, a := r.Normalize(before), r.Normalize(after)
+	rep := &reporter{}
+	cmp.Equal(b, a, cmp.Reporter(rep))
+	for _, d := range rep.diffs {
+		if d.HasBefore && d.HasAfter && IsMask(d.Before) {
+			unverifiable = append(unverifiable, d.Key)
+			continue
+		}
+		d.Sensitive = r.sensitive(d.Key)
+		fields = append(fields, d)
+	}
+	sort.Slice(fields, func(i, j int) bool { return fields[i].Key < fields[j].Key })
+	sort.Strings(unverifiable)
+	return fields, unverifiable
+}
+
+// reporter is a go-cmp Reporter that collects the differing keys of two
+// map[string]string values. go-cmp's own Diff text is unstable by design, so
+// the plan is built from these fields instead.
+type reporter struct {
+	path  cmp.Path
+	diffs []Field
+}
+
+func (r *reporter) PushStep(ps cmp.PathStep) { r.path = append(r.path, ps) }
+func (r *reporter) PopStep()                 { r.path = r.path[:len(r.path)-1] }
+
+func (r *reporter) Report(rs cmp.Result) {
+	if rs.Equal() {
+		return
+	}
+	mi, ok := r.path.Last().(cmp.MapIndex)
+	if !ok {
+		return
+	}
+	vb, va := mi.Values()
+	f := Field{Key: mi.Key().String()}
+	if vb.IsValid() {
+		f.Before, f.HasBefore = str(vb), true
+	}
+	if va.IsValid() {
+		f.After, f.HasAfter = str(va), true
+	}
+	r.diffs = append(r.diffs, f)
+}
+
+func str(v reflect.Value) string { return v.String() }

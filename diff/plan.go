@@ -1,0 +1,328 @@
+package diff
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Connector states as the Connect REST API reports them.
+const (
+	Running    = "RUNNING"
+	Paused     = "PAUSED"
+	Stopped    = "STOPPED"
+	Failed     = "FAILED"
+	Unassigned = "UNASSIGNED"
+	Restarting = "RESTARTING"
+	// Absent is the state of a connector that does not exist.
+	Absent = ""
+)
+
+// Sink is a connector as the manifest wants it.
+type Sink struct {
+	Cluster, Name string
+	Config        map[string]string
+	// State is Running, Paused or Stopped.
+	State string
+	Rules Rules
+}
+
+// Connector is a connector as a worker reports it.
+type Connector struct {
+	Name   string
+	Config map[string]string
+	State  string
+	Trace  string
+	Tasks  []Task
+}
+
+// Task is one task's live status.
+type Task struct {
+	ID              int
+	State, WorkerID string
+	Trace           string
+}
+
+// FailedTasks returns the connector's failed tasks.
+func (c Connector) FailedTasks() []Task {
+	var out []Task
+	for _, t := range c.Tasks {
+		if t.State == Failed {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Prune says which live connectors that no manifest declares are deleted.
+type Prune struct {
+	Enabled bool
+	// Keep lists names never deleted; a trailing * matches a prefix.
+	Keep []string
+}
+
+// Keeps reports whether name is protected from pruning.
+func (p Prune) Keeps(name string) bool {
+	for _, k := range p.Keep {
+		if prefix, ok := strings.CutSuffix(k, "*"); ok && strings.HasPrefix(name, prefix) || k == name {
+			return true
+		}
+	}
+	return false
+}
+
+// SinkOptions tune PlanSinks.
+type SinkOptions struct {
+	Prune Prune
+	// RestartFailed plans a restart of failed connectors and tasks.
+	RestartFailed bool
+	// Sensitive marks keys of undeclared connectors (for prune) as secret.
+	Sensitive func(key string) bool
+}
+
+// PlanSinks compares one cluster's desired sinks with its live connectors.
+// It returns a change for every desired sink (no-op ones included) and for
+// every live connector that prune deletes.
+func PlanSinks(cluster string, desired []Sink, live map[string]Connector, o SinkOptions) []Change {
+	var out []Change
+	declared := map[string]bool{}
+	for _, s := range desired {
+		declared[s.Name] = true
+		c, exists := live[s.Name]
+		ch := Change{Kind: KindSink, Cluster: cluster, Name: s.Name, StateAfter: s.State}
+		if !exists {
+			ch.Action = Create
+			ch.Fields, _ = Configs(nil, s.Config, s.Rules)
+			ch.Fingerprint = Fingerprint(nil, Absent, s.Rules.Sensitive)
+			out = append(out, ch)
+			continue
+		}
+		ch.StateBefore = effectiveState(c.State, s.State)
+		ch.Fields, ch.Unverifiable = Configs(c.Config, s.Config, s.Rules)
+		ch.Fingerprint = Fingerprint(c.Config, c.State, s.Rules.Sensitive)
+		ch.RestartFailed = o.RestartFailed && s.State == Running && (c.State == Failed || len(c.FailedTasks()) > 0)
+		ch.Action = NoOp
+		if ch.ConfigChanged() || ch.StateChanged() {
+			ch.Action = Update
+		}
+		out = append(out, ch)
+	}
+	if o.Prune.Enabled {
+		for _, name := range sortedNames(live) {
+			if declared[name] || o.Prune.Keeps(name) {
+				continue
+			}
+			c := live[name]
+			rules := Rules{Sensitive: o.Sensitive}
+			fields, _ := Configs(c.Config, nil, rules)
+			out = append(out, Change{
+				Action: Delete, Kind: KindSink, Cluster: cluster, Name: name,
+				Fields: fields, StateBefore: c.State,
+				Fingerprint: Fingerprint(c.Config, c.State, o.Sensitive),
+			})
+		}
+	}
+	return out
+}
+
+// effectiveState maps a live state onto the desired one where they mean
+// the same: a running connector whose tasks are being (re)assigned, or that
+// failed, is still meant to run; apply does not "resume" it. A failed one is
+// a finding, and --restart-failed restarts it.
+func effectiveState(live, desired string) string {
+	switch live {
+	case Unassigned, Restarting, Failed:
+		if desired == Running {
+			return Running
+		}
+	}
+	return live
+}
+
+func sortedNames(m map[string]Connector) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// WorkerFile is one worker's properties, rendered and deployed.
+type WorkerFile struct {
+	Cluster, Name, Path string
+	Rendered            map[string]string
+	Sensitive           map[string]bool
+	// Deployed is the file's current content; nil when it does not exist.
+	Deployed map[string]string
+}
+
+// PlanWorker compares a worker's rendered properties with its deployed file.
+func PlanWorker(w WorkerFile) Change {
+	rules := Rules{Sensitive: func(k string) bool { return w.Sensitive[k] }}
+	ch := Change{Kind: KindWorker, Cluster: w.Cluster, Name: w.Name, Path: w.Path, Action: NoOp}
+	ch.Fields, _ = configsAll(w.Deployed, w.Rendered, rules)
+	switch {
+	case w.Deployed == nil:
+		ch.Action = Create
+		ch.Fingerprint = Fingerprint(nil, Absent, rules.Sensitive)
+	default:
+		ch.Fingerprint = Fingerprint(w.Deployed, "", rules.Sensitive)
+		if len(ch.Fields) > 0 {
+			ch.Action = Update
+		}
+	}
+	return ch
+}
+
+// configsAll compares every key: a worker file has no server-added keys.
+func configsAll(before, after map[string]string, r Rules) ([]Field, []string) {
+	fields, _ := Configs(before, after, Rules{Sensitive: r.Sensitive, Ignore: nil})
+	// Configs drops name and __internal.* keys, which a worker file may
+	// legitimately hold; compare those here.
+	for _, k := range unionKeys(before, after) {
+		if !ignoredAlways(k) {
+			continue
+		}
+		b, hb := before[k]
+		a, ha := after[k]
+		if hb != ha || b != a {
+			fields = append(fields, Field{Key: k, Before: b, After: a, HasBefore: hb, HasAfter: ha, Sensitive: r.sensitive(k)})
+		}
+	}
+	sort.Slice(fields, func(i, j int) bool { return fields[i].Key < fields[j].Key })
+	return fields, nil
+}
+
+func unionKeys(a, b map[string]string) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range []map[string]string{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Fingerprint identifies a live object's state for a saved plan: SHA-256
+// over its sorted keys and values and its state. Sensitive values are left
+// out, so that a plan file cannot be used to test guesses of a secret; a
+// change to one still shows, as a different plan, when apply plans again.
+func Fingerprint(cfg map[string]string, state string, sensitive func(string) bool) string {
+	if cfg == nil && state == Absent {
+		return "absent"
+	}
+	h := sha256.New()
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := cfg[k]
+		if sensitive != nil && sensitive(k) {
+			v = "(sensitive)"
+		}
+		fmt.Fprintf(h, "%q=%q\n", k, v)
+	}
+	fmt.Fprintf(h, "state=%q\n", state)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Severity of a Finding.
+type Severity string
+
+// Finding severities. An error makes plan exit 1.
+const (
+	SevError   Severity = "error"
+	SevWarning Severity = "warning"
+	SevInfo    Severity = "info"
+)
+
+// Finding is something plan noticed that is not a change: an unreachable
+// worker, a missing plugin, failed tasks, a preflight problem.
+type Finding struct {
+	Severity Severity
+	// Section groups findings in the plan: "workers", "connectors",
+	// "preflight".
+	Section string
+	Cluster string
+	// Subject names what the finding is about: a worker, a connector.
+	Subject string
+	// Where is a manifest location, file:line:col, when there is one.
+	Where   string
+	Message string
+	Hint    string
+}
+
+// Plan is everything apply will do, and everything plan noticed.
+type Plan struct {
+	Changes  []Change
+	Findings []Finding
+}
+
+// Sort orders changes by cluster, kind (workers first) and name, and
+// findings by section, cluster, subject and message, for stable output.
+func (p *Plan) Sort() {
+	sort.SliceStable(p.Changes, func(i, j int) bool {
+		a, b := p.Changes[i], p.Changes[j]
+		if a.Cluster != b.Cluster {
+			return a.Cluster < b.Cluster
+		}
+		if a.Kind != b.Kind {
+			return a.Kind == KindWorker
+		}
+		return a.Name < b.Name
+	})
+	sort.SliceStable(p.Findings, func(i, j int) bool {
+		a, b := p.Findings[i], p.Findings[j]
+		for _, c := range [][2]string{{a.Section, b.Section}, {a.Cluster, b.Cluster}, {a.Subject, b.Subject}, {a.Where, b.Where}, {a.Message, b.Message}} {
+			if c[0] != c[1] {
+				return c[0] < c[1]
+			}
+		}
+		return false
+	})
+}
+
+// Counts returns how many objects are created, changed, deleted, and how
+// many connectors are restarted.
+func (p *Plan) Counts() (create, change, del, restart int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			create++
+		case Update:
+			change++
+		case Delete:
+			del++
+		}
+		if c.RestartFailed {
+			restart++
+		}
+	}
+	return
+}
+
+// HasChanges reports whether apply would do anything.
+func (p *Plan) HasChanges() bool {
+	c, u, d, r := p.Counts()
+	return c+u+d+r > 0
+}
+
+// HasErrors reports whether any finding is an error.
+func (p *Plan) HasErrors() bool {
+	for _, f := range p.Findings {
+		if f.Severity == SevError {
+			return true
+		}
+	}
+	return false
+}

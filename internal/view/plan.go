@@ -1,0 +1,262 @@
+package view
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/diff"
+)
+
+// The summary lines are a public interface: scripts grep them. Never
+// reword them casually.
+const (
+	NoChanges = "No changes. Live state matches the manifest."
+	// SensitiveValue stands for a value that is never shown.
+	SensitiveValue = "(sensitive value)"
+)
+
+func symbol(a diff.Action) string {
+	switch a {
+	case diff.Create:
+		return "+"
+	case diff.Update:
+		return "~"
+	case diff.Delete:
+		return "-"
+	}
+	return " "
+}
+
+func (p *Printer) actionColor(a diff.Action) string {
+	switch a {
+	case diff.Create:
+		return ansiGreen
+	case diff.Update:
+		return ansiYellow
+	case diff.Delete:
+		return ansiRed
+	}
+	return ""
+}
+
+// Plan prints a plan for people, like Terraform's: one block per changed
+// object, one line per changed key, findings in their own section, and the
+// summary line last.
+func (p *Printer) Plan(plan *diff.Plan) {
+	w := p.Out
+	changed := false
+	cluster := ""
+	for _, c := range plan.Changes {
+		if c.Action == diff.NoOp && !c.RestartFailed {
+			continue
+		}
+		if !changed {
+			fmt.Fprintln(w, "connectsync will perform the following actions:")
+			changed = true
+		}
+		if c.Cluster != cluster {
+			cluster = c.Cluster
+			fmt.Fprintf(w, "\n%s\n", p.paint(ansiBold, "cluster "+cluster))
+		}
+		p.change(w, c)
+	}
+	if restart := workersToRestart(plan); len(restart) > 0 {
+		fmt.Fprintf(w, "\nWorkers to restart after apply, to pick up their new properties (connectsync does not restart them):\n")
+		for _, c := range restart {
+			fmt.Fprintf(w, "  %s/%s\n", c.Cluster, c.Name)
+		}
+	}
+	p.findings(w, plan.Findings)
+	if changed {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, p.paint(ansiBold, Summary(plan)))
+}
+
+// Summary is the plan's last line.
+func Summary(plan *diff.Plan) string {
+	if !plan.HasChanges() {
+		return NoChanges
+	}
+	create, change, del, restart := plan.Counts()
+	s := fmt.Sprintf("Plan: %d to create, %d to change, %d to delete", create, change, del)
+	if restart > 0 {
+		s += fmt.Sprintf(", %d to restart", restart)
+	}
+	return s + "."
+}
+
+func workersToRestart(plan *diff.Plan) []diff.Change {
+	var out []diff.Change
+	for _, c := range plan.Changes {
+		if c.Kind == diff.KindWorker && c.Action != diff.NoOp {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (p *Printer) change(w io.Writer, c diff.Change) {
+	head := fmt.Sprintf("  %s %s %s", symbol(c.Action), c.Kind, c.Name)
+	var notes []string
+	switch {
+	case c.Kind == diff.KindWorker:
+		notes = append(notes, c.Path)
+	case c.Action == diff.Create:
+		notes = append(notes, "state "+c.StateAfter)
+	case c.Action == diff.Delete:
+		notes = append(notes, "not in any manifest; prune is on")
+	case c.StateChanged():
+		notes = append(notes, "state "+c.StateBefore+" -> "+c.StateAfter)
+	}
+	if c.RestartFailed {
+		notes = append(notes, "restart failed tasks")
+	}
+	if len(notes) > 0 {
+		head += " (" + strings.Join(notes, "; ") + ")"
+	}
+	fmt.Fprintln(w, p.paint(p.actionColor(c.Action), head))
+	width := 0
+	for _, f := range c.Fields {
+		width = max(width, len(f.Key))
+	}
+	for _, f := range c.Fields {
+		fmt.Fprintln(w, p.field(f, width))
+	}
+}
+
+func (p *Printer) field(f diff.Field, width int) string {
+	val := func(s string) string {
+		if f.Sensitive {
+			return SensitiveValue
+		}
+		return strconv.Quote(s)
+	}
+	key := fmt.Sprintf("%-*s", width, f.Key)
+	switch {
+	case !f.HasBefore:
+		return p.paint(ansiGreen, "      + "+key+" = "+val(f.After))
+	case !f.HasAfter:
+		return p.paint(ansiRed, "      - "+key+" = "+val(f.Before))
+	case f.Sensitive:
+		return p.paint(ansiYellow, "      ~ "+key+" = "+SensitiveValue+" (changed)")
+	default:
+		return p.paint(ansiYellow, "      ~ "+key+" = "+val(f.Before)+" -> "+val(f.After))
+	}
+}
+
+func (p *Printer) findings(w io.Writer, fs []diff.Finding) {
+	section := ""
+	titles := map[string]string{"workers": "Workers", "connectors": "Connectors", "preflight": "Preflight"}
+	for _, f := range fs {
+		if f.Section != section {
+			section = f.Section
+			title := titles[section]
+			if title == "" {
+				title = section
+			}
+			fmt.Fprintf(w, "\n%s:\n", p.paint(ansiBold, title))
+		}
+		subject := f.Subject
+		if kind, name, ok := strings.Cut(f.Subject, " "); ok && kind != "cluster" {
+			subject = kind + " " + f.Cluster + "/" + name
+		}
+		line := "  " + string(f.Severity) + ": "
+		if f.Where != "" {
+			line += f.Where + ": "
+		}
+		line += subject + ": "
+		line += f.Message
+		if f.Hint != "" {
+			line += " (hint: " + f.Hint + ")"
+		}
+		color := ""
+		switch f.Severity {
+		case diff.SevError:
+			color = ansiRed
+		case diff.SevWarning:
+			color = ansiYellow
+		}
+		fmt.Fprintln(w, p.paint(color, line))
+	}
+}
+
+// PlanJSON is the --json form of a plan. Sensitive values are never in it.
+type PlanJSON struct {
+	FormatVersion int                 `json:"format_version"`
+	Changes       []apply.SavedChange `json:"changes"`
+	Findings      []FindingJSON       `json:"findings"`
+	Summary       SummaryJSON         `json:"summary"`
+}
+
+// FindingJSON is a finding in JSON.
+type FindingJSON struct {
+	Severity diff.Severity `json:"severity"`
+	Section  string        `json:"section"`
+	Cluster  string        `json:"cluster"`
+	Subject  string        `json:"subject"`
+	Where    string        `json:"where,omitempty"`
+	Message  string        `json:"message"`
+	Hint     string        `json:"hint,omitempty"`
+}
+
+// SummaryJSON counts a plan's changes.
+type SummaryJSON struct {
+	Create  int  `json:"create"`
+	Change  int  `json:"change"`
+	Delete  int  `json:"delete"`
+	Restart int  `json:"restart"`
+	Changes bool `json:"has_changes"`
+	Errors  bool `json:"has_errors"`
+}
+
+// PlanAsJSON prints the plan as JSON.
+func (p *Printer) PlanAsJSON(plan *diff.Plan) error {
+	out := PlanJSON{FormatVersion: JSONFormatVersion, Changes: apply.SaveChanges(plan), Findings: []FindingJSON{}}
+	for _, f := range plan.Findings {
+		out.Findings = append(out.Findings, FindingJSON(f))
+	}
+	c, u, d, r := plan.Counts()
+	out.Summary = SummaryJSON{c, u, d, r, plan.HasChanges(), plan.HasErrors()}
+	return p.JSON(out)
+}
+
+// Progress prints one apply step as it happens.
+func (p *Printer) Progress(e apply.Event) {
+	line := fmt.Sprintf("%s: %s", e.Change.ID(), e.Step)
+	if e.Err != nil {
+		fmt.Fprintln(p.Err, p.paint(ansiRed, line+": "+e.Err.Error()))
+		return
+	}
+	fmt.Fprintln(p.Out, line)
+}
+
+// ApplyResult prints what an apply did and its counts.
+func (p *Printer) ApplyResult(r *apply.Result) {
+	for _, c := range r.Changes {
+		if c.Outcome == apply.Applied {
+			continue
+		}
+		fmt.Fprintf(p.Err, "%s: %s: %v\n", c.Change.ID(), c.Outcome, c.Err)
+		for _, t := range c.FailedTasks {
+			fmt.Fprintf(p.Err, "  %s\n", t)
+		}
+	}
+	if len(r.RestartWorkers) > 0 {
+		fmt.Fprintf(p.Out, "\nRestart these workers to pick up their new properties:\n")
+		for _, c := range r.RestartWorkers {
+			fmt.Fprintf(p.Out, "  %s/%s (%s)\n", c.Cluster, c.Name, c.Path)
+		}
+	}
+	applied, pending, failed := r.Counts()
+	line := fmt.Sprintf("Apply complete: %d applied, %d pending, %d failed.", applied, pending, failed)
+	if failed > 0 || pending > 0 {
+		line = fmt.Sprintf("Apply failed: %d applied, %d pending, %d failed.", applied, pending, failed)
+		fmt.Fprintln(p.Out, p.paint(ansiRed, line))
+		return
+	}
+	fmt.Fprintln(p.Out, p.paint(ansiGreen, line))
+}

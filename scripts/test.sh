@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests and the integration tests against the real local
+# cluster. Starts the cluster when it is not up, and stops it again at the end
+# (a cluster that was already up is left running). Prints a closing
+# "N passed, N failed, N skipped" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+state="${CONNECTSYNC_CLUSTER_DIR:-$PWD/.cluster}"
+
+started=0
+if ! bash cluster/ctl.sh status 2>/dev/null | grep -q '^worker-1 *running'; then
+  echo "== starting the local cluster"
+  if ! bash cluster/up.sh; then
+    echo "connectsync: the local cluster did not start; integration tests cannot run" >&2
+    exit 1
+  fi
+  started=1
+fi
+stop() { if [ "$started" = 1 ]; then echo "== stopping the local cluster"; bash cluster/down.sh >/dev/null 2>&1 || bash cluster/down.sh; fi; }
+trap stop EXIT
+
+log="$(mktemp)"
+echo "== go test ./... (cluster at $state)"
+CONNECTSYNC_CLUSTER="$state" go test -count=1 -p 1 -timeout 30m -v ./... 2>&1 | tee "$log" | grep -E '^(=== RUN|--- |    --- |ok |FAIL|PASS|panic)' | grep -v '^=== RUN'
+rc=${PIPESTATUS[0]}
+passed=$(grep -cE '^\s*--- PASS' "$log")
+failed=$(grep -cE '^\s*--- FAIL' "$log")
+skipped=$(grep -cE '^\s*--- SKIP' "$log")
+if [ "$rc" != 0 ]; then
+  grep -E -A30 '^\s*--- FAIL' "$log" | head -200
+fi
+rm -f "$log"
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$rc"
