@@ -22,7 +22,15 @@ import (
 type decoder struct {
 	src   *Source
 	diags Diagnostics
+	// values counts the nodes decoded, aliases expanded, to stop a small
+	// file whose aliases nest ("billion laughs") from taking the machine.
+	values  int
+	tooMany bool
 }
+
+// maxValues bounds the nodes one file may expand to through aliases. A
+// large real manifest has a few thousand.
+const maxValues = 100_000
 
 // yamlNodeDecoder is implemented by types that decode themselves from a node,
 // such as Value, which is a string or a secret reference.
@@ -45,6 +53,14 @@ var nodeDecoderType = reflect.TypeOf((*yamlNodeDecoder)(nil)).Elem()
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
+	}
+	if d.values++; d.values > maxValues {
+		if !d.tooMany {
+			d.tooMany = true
+			d.errorf(n, path, "write the values out instead of nesting YAML aliases",
+				"the file expands to more than %d values through YAML aliases", maxValues)
+		}
+		return
 	}
 	d.src.record(path, n)
 	if isNull(n) {
