@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"sort"
 	"strconv"
@@ -146,9 +147,14 @@ func (c *dsChecker) globals() {
 			c.errorf("ignoreErrors", "use None, All or Driver", "unknown ignoreErrors %q", v)
 		}
 	}
-	_, hasBundle := c.get("cloud.secureConnectBundle")
-	if _, ok := c.get("contactPoints"); ok && !hasBundle {
-		if _, ok := c.get("loadBalancing.localDc"); !ok {
+	// CassandraSinkConfig copies loadBalancing.localDc and
+	// cloud.secureConnectBundle over their datastax-java-driver.* keys, and
+	// checks the result: either key sets the local DC or the bundle.
+	localDcKey, hasLocalDc := c.effective("loadBalancing.localDc", DriverLocalDcKey)
+	bundleKey, hasBundle := c.effective("cloud.secureConnectBundle", DriverBundleKey)
+	if v, ok := c.get("contactPoints"); ok {
+		c.contactPoints(v)
+		if !hasBundle && !hasLocalDc {
 			c.errorf("contactPoints", "set localDc to the Cassandra datacenter of the contact points (often datacenter1)",
 				"contactPoints requires loadBalancing.localDc")
 		}
@@ -158,12 +164,70 @@ func (c *dsChecker) globals() {
 			if _, set := c.get(k); !set {
 				continue
 			}
-			if k == "contactPoints" || k == "loadBalancing.localDc" || strings.HasPrefix(k, "ssl.") {
+			if k == "contactPoints" || (k == localDcKey && hasLocalDc) || strings.HasPrefix(k, "ssl.") {
 				c.errorf(k, "a cloud bundle carries its own endpoints and TLS: remove "+k,
-					"%s cannot be used with cloud.secureConnectBundle", k)
+					"%s cannot be used with %s", k, bundleKey)
 			}
 		}
 	}
+}
+
+// Driver keys that the connector's own keys override.
+const (
+	DriverLocalDcKey = "datastax-java-driver.basic.load-balancing-policy.local-datacenter"
+	DriverBundleKey  = "datastax-java-driver.basic.cloud.secure-connect-bundle"
+)
+
+// effective returns the key that sets a value the connector also takes from
+// a datastax-java-driver key, and whether the value is non-empty: the
+// connector's own key wins whenever it is present.
+func (c *dsChecker) effective(own, driver string) (string, bool) {
+	if v, ok := c.cfg.Values[own]; ok {
+		return own, v != ""
+	}
+	_, ok := c.get(driver)
+	return driver, ok
+}
+
+// contactPoints follows ContactPointsValidator: each contact point is an IP
+// address or a host name. A port is not allowed there.
+func (c *dsChecker) contactPoints(v string) {
+	for _, cp := range strings.Split(v, ",") {
+		cp = strings.TrimSpace(cp)
+		if net.ParseIP(cp) != nil || isDomainName(cp) {
+			continue
+		}
+		hint := "write an IP address or a host name"
+		if strings.Contains(cp, ":") && net.ParseIP(cp) == nil {
+			hint = "write the port in port, not in contactPoints"
+		}
+		c.errorf("contactPoints", hint, "contact point %q is neither an IP address nor a host name", cp)
+	}
+}
+
+// isDomainName is a syntactic host name check: dot-separated labels of
+// letters, digits, '-' and '_', not starting or ending with '-', the last one
+// not starting with a digit.
+func isDomainName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	for i, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for j := 0; j < len(l); j++ {
+			if !isNameByte(l[j]) && l[j] != '-' {
+				return false
+			}
+		}
+		if i == len(labels)-1 && l[0] >= '0' && l[0] <= '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *dsChecker) topics() {
@@ -245,17 +309,27 @@ func (c *dsChecker) setting(key string, t TableRef, setting string) {
 	}
 	switch setting {
 	case "mapping":
-		_, problems := ParseMapping(v)
+		entries, problems := ParseMapping(v)
 		for _, p := range problems {
 			c.errorf(key, mappingHint(p), "%s", p)
 		}
-	case "consistencyLevel":
-		if !consistencyLevels[v] {
-			hint := "use one of ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM, SERIAL, LOCAL_SERIAL"
-			if consistencyLevels[strings.ToUpper(v)] {
-				hint = "write it in capitals: " + strings.ToUpper(v)
+		for _, e := range entries {
+			if !e.Quoted && strings.ToLower(e.Column) != e.Column {
+				c.at(key, Warning, fmt.Sprintf("write %s if the column was created unquoted; quote it (%q) to make the intent clear otherwise", strings.ToLower(e.Column), e.Column),
+					"column %s is looked up exactly as written: the connector does not lower-case unquoted names as CQL does", e.Column)
 			}
-			c.errorf(key, hint, "unknown consistency level %q", v)
+		}
+	case "consistencyLevel":
+		// TableConfig upper-cases the value before DefaultConsistencyLevel.valueOf,
+		// so local_quorum works; it is only worth a warning.
+		switch {
+		case consistencyLevels[v]:
+		case consistencyLevels[strings.ToUpper(v)]:
+			c.at(key, Warning, "write it in capitals: "+strings.ToUpper(v),
+				"consistency level %q works, but is usually written %s", v, strings.ToUpper(v))
+		default:
+			c.errorf(key, "use one of ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM, SERIAL, LOCAL_SERIAL",
+				"unknown consistency level %q", v)
 		}
 	case "ttl":
 		if n, err := strconv.Atoi(v); err != nil || n < -1 {
@@ -281,7 +355,7 @@ func (c *dsChecker) specialColumns(t TableRef) {
 	key := t.Prefix() + "mapping"
 	entries, _ := ParseMapping(c.cfg.Values[key])
 	for _, e := range entries {
-		if e.Column == TTLColumn {
+		if e.Special() && e.Column == TTLColumn {
 			if v, ok := c.get(t.Prefix() + "ttl"); ok && v != "-1" {
 				c.at(key, Warning, "drop one: the mapped __ttl wins for records that carry it",
 					"__ttl is mapped from %s while ttl is also set to %s", e.Field(), v)

@@ -24,8 +24,10 @@ const (
 
 // MappingEntry is one column=field pair of a DataStax table mapping.
 type MappingEntry struct {
-	// Column is the CQL column name as Cassandra stores it: lower-cased
-	// unless it was double-quoted.
+	// Column is the column name as the connector looks it up: a quoted
+	// name unquoted, an unquoted one as written. The connector does not
+	// lower-case unquoted names (MappingInspector.visitColumn takes them
+	// literally), unlike CQL.
 	Column string
 	Quoted bool
 	Kind   FieldKind
@@ -34,6 +36,13 @@ type MappingEntry struct {
 	Path string
 	// Text is the entry as written.
 	Text string
+}
+
+// Special reports whether the entry sets the row's TTL or write time
+// (__ttl or __timestamp, unquoted) rather than a column. A quoted "__ttl"
+// is an ordinary column.
+func (e MappingEntry) Special() bool {
+	return !e.Quoted && (e.Column == TTLColumn || e.Column == TimestampColumn)
 }
 
 // Field returns the entry's field as written in the grammar: value.f1.
@@ -115,7 +124,7 @@ func parseEntry(text string) (MappingEntry, string) {
 	}
 	if field == "now()" {
 		e.Kind = FromNow
-		if e.Column == TTLColumn || e.Column == TimestampColumn {
+		if e.Special() {
 			return e, fmt.Sprintf("%s cannot be now(): map it from a key, value or header field", e.Column)
 		}
 		return e, ""
@@ -156,7 +165,7 @@ func parseEntry(text string) (MappingEntry, string) {
 }
 
 type name struct {
-	name   string // as CQL stores it
+	name   string // as the connector looks it up
 	text   string // as written
 	quoted bool
 }
@@ -197,7 +206,7 @@ func readName(s string) (name, string, string) {
 	if i < len(s) && s[i] == '(' {
 		return name{}, "", fmt.Sprintf("%s is not a supported function: only now() is", s[:i]+"()")
 	}
-	return name{name: strings.ToLower(s[:i]), text: s[:i]}, s[i:], ""
+	return name{name: s[:i], text: s[:i]}, s[i:], ""
 }
 
 func isNameByte(c byte) bool {
