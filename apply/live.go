@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/connectsync/connectsync/connect"
 )
@@ -93,6 +94,10 @@ func (c *ClusterState) WorkersMissing(class string) []string {
 	return out
 }
 
+// ProbeBudget bounds the retries of the GET / that tells whether a declared
+// worker answers.
+var ProbeBudget = 10 * time.Second
+
 // ReadCluster reads a cluster's live state: GET / and GET /connector-plugins
 // on every declared worker (in parallel), then every connector's config and
 // status in one request, GET /connectors?expand=info&expand=status, from the
@@ -108,7 +113,11 @@ func ReadCluster(ctx context.Context, name string, workers []WorkerTarget, clien
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ws.Info, ws.Err = ws.Client.ServerInfo(ctx)
+			// An unreachable worker is a finding, not something to wait
+			// out: its probe gets a shorter budget than other calls.
+			pctx, cancel := context.WithTimeout(ctx, ProbeBudget)
+			defer cancel()
+			ws.Info, ws.Err = ws.Client.ServerInfo(pctx)
 			if ws.Err != nil {
 				return
 			}

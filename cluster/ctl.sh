@@ -12,12 +12,14 @@
 #   cluster/ctl.sh log     worker-2   print its log
 #   cluster/ctl.sh pid     worker-2   print its PID (exit 1 if down)
 #   cluster/ctl.sh status             one line per component
+#   cluster/ctl.sh produce TOPIC      send stdin's lines to TOPIC with Kafka's own
+#                                     ConsoleProducer; "key|value" lines carry a key
 #
 # Components: worker-1, worker-2, worker-3, broker, cassandra.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-usage() { die "usage: $0 stop|kill|start|restart|freeze|thaw|log|pid <worker-N|broker|cassandra>, or $0 status"; }
+usage() { die "usage: $0 stop|kill|start|restart|freeze|thaw|log|pid <worker-N|broker|cassandra>, $0 produce TOPIC, or $0 status"; }
 [ $# -ge 1 ] || usage
 cmd=$1
 name=${2:-}
@@ -34,6 +36,16 @@ status)
 		fi
 	done
 	exit 0
+	;;
+produce)
+	[ -n "$name" ] || usage
+	find_java
+	prop=--reader-property
+	case $KAFKA_VERSION in 3.*) prop=--property ;; esac
+	exec "$JAVA" -Xmx256m -cp "$CLUSTER_SRC/conf:$(lib_dir)/broker/*" \
+		-Dlog4j2.configurationFile="$CLUSTER_SRC/conf/log4j2-tools.properties" \
+		org.apache.kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$BROKER_PORT" --topic "$name" \
+		$prop parse.key=true $prop key.separator='|'
 	;;
 esac
 

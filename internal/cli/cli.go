@@ -69,6 +69,7 @@ var commands = []command{
 	{"render", "Write each worker's properties and each sink's connector JSON", renderUsage, runRender},
 	{"plan", "Show what apply would change on the live clusters", planUsage, runPlan},
 	{"apply", "Change the live clusters to match the manifests", applyUsage, runApply},
+	{"status", "Show the deployed connectors, their tasks and workers", statusUsage, runStatus},
 	{"version", "Print the version", "usage: connectsync version [--json]\n", runVersion},
 }
 

@@ -1,0 +1,151 @@
+package view
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/connectsync/connectsync/apply"
+)
+
+// Status prints each cluster's workers and connectors, with their tasks.
+func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool) {
+	w := p.Out
+	for i, name := range clusters {
+		cs := live[name]
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, p.paint(ansiBold, "cluster "+name))
+		for _, wk := range cs.Workers {
+			if wk.Reachable() {
+				fmt.Fprintf(w, "  worker %-12s %-28s Kafka %s, cluster id %s\n", wk.Name, wk.URL, wk.Info.Version, wk.Info.KafkaClusterID)
+			} else {
+				fmt.Fprintln(w, p.paint(ansiRed, fmt.Sprintf("  worker %-12s %-28s does not answer: %v", wk.Name, wk.URL, wk.Err)))
+			}
+		}
+		if cs.Connectors == nil {
+			fmt.Fprintln(w, p.paint(ansiRed, fmt.Sprintf("  cannot read the connectors: %v", cs.ReadErr)))
+			continue
+		}
+		if len(cs.Connectors) == 0 {
+			fmt.Fprintln(w, "  no connectors")
+		}
+		for _, cn := range sortedConnectors(cs) {
+			c := cs.Connectors[cn]
+			note := ""
+			if !declared[name+"/"+cn] {
+				note = " (not in the manifests)"
+			}
+			fmt.Fprintf(w, "  %s %-30s %s%s\n", stateMark(c.Status.State), cn, p.paintState(c.Status.State), note)
+			if c.Status.State == "FAILED" {
+				fmt.Fprintf(w, "      connector on %s: %s\n", c.Status.WorkerID, apply.FirstLine(c.Status.Trace))
+			}
+			for _, t := range c.Status.Tasks {
+				line := fmt.Sprintf("      task %d  %-10s on %s", t.ID, t.State, t.WorkerID)
+				if t.State == "FAILED" {
+					line += ": " + apply.FirstLine(t.Trace)
+				}
+				fmt.Fprintln(w, line)
+			}
+		}
+	}
+}
+
+func sortedConnectors(cs *apply.ClusterState) []string {
+	names := make([]string, 0, len(cs.Connectors))
+	for n := range cs.Connectors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func stateMark(state string) string {
+	switch state {
+	case "RUNNING":
+		return "●"
+	case "FAILED":
+		return "✗"
+	}
+	return "○"
+}
+
+func (p *Printer) paintState(state string) string {
+	switch state {
+	case "RUNNING":
+		return p.paint(ansiGreen, state)
+	case "FAILED":
+		return p.paint(ansiRed, state)
+	case "PAUSED", "STOPPED", "UNASSIGNED", "RESTARTING":
+		return p.paint(ansiYellow, state)
+	}
+	return state
+}
+
+// StatusJSON prints the status as JSON.
+func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool) error {
+	type task struct {
+		ID       int    `json:"id"`
+		State    string `json:"state"`
+		WorkerID string `json:"worker_id"`
+		Error    string `json:"error,omitempty"`
+	}
+	type connector struct {
+		Name     string `json:"name"`
+		State    string `json:"state"`
+		WorkerID string `json:"worker_id"`
+		Declared bool   `json:"declared"`
+		Error    string `json:"error,omitempty"`
+		Tasks    []task `json:"tasks"`
+	}
+	type worker struct {
+		Name           string `json:"name"`
+		URL            string `json:"url"`
+		Reachable      bool   `json:"reachable"`
+		Version        string `json:"version,omitempty"`
+		KafkaClusterID string `json:"kafka_cluster_id,omitempty"`
+		Error          string `json:"error,omitempty"`
+	}
+	type cluster struct {
+		Name       string      `json:"name"`
+		Workers    []worker    `json:"workers"`
+		Connectors []connector `json:"connectors"`
+		Error      string      `json:"error,omitempty"`
+	}
+	out := struct {
+		FormatVersion int       `json:"format_version"`
+		Clusters      []cluster `json:"clusters"`
+	}{FormatVersion: JSONFormatVersion}
+	for _, name := range clusters {
+		cs := live[name]
+		cl := cluster{Name: name, Connectors: []connector{}}
+		for _, wk := range cs.Workers {
+			wj := worker{Name: wk.Name, URL: wk.URL, Reachable: wk.Reachable(), Version: wk.Info.Version, KafkaClusterID: wk.Info.KafkaClusterID}
+			if wk.Err != nil {
+				wj.Error = wk.Err.Error()
+			}
+			cl.Workers = append(cl.Workers, wj)
+		}
+		if cs.Connectors == nil && cs.ReadErr != nil {
+			cl.Error = cs.ReadErr.Error()
+		}
+		for _, cn := range sortedConnectors(cs) {
+			c := cs.Connectors[cn]
+			cj := connector{Name: cn, State: c.Status.State, WorkerID: c.Status.WorkerID, Declared: declared[name+"/"+cn], Tasks: []task{}}
+			if c.Status.State == "FAILED" {
+				cj.Error = apply.FirstLine(c.Status.Trace)
+			}
+			for _, t := range c.Status.Tasks {
+				tj := task{ID: t.ID, State: t.State, WorkerID: t.WorkerID}
+				if t.State == "FAILED" {
+					tj.Error = strings.TrimSpace(apply.FirstLine(t.Trace))
+				}
+				cj.Tasks = append(cj.Tasks, tj)
+			}
+			cl.Connectors = append(cl.Connectors, cj)
+		}
+		out.Clusters = append(out.Clusters, cl)
+	}
+	return p.JSON(out)
+}
