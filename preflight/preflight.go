@@ -1,0 +1,197 @@
+// Package preflight runs the checks plan makes before it proposes a change to
+// a sink, so that a plan that says "ok" means the tasks will start:
+//
+//   - the worker's own verdict on the config
+//     (PUT /connector-plugins/{class}/config/validate), mapped back to the
+//     manifest field each key came from;
+//   - for DataStax sinks that opt in, the live Cassandra schema: keyspaces,
+//     tables, mapped and primary-key columns, and what the connector checks
+//     against them when a task starts.
+//
+// Only sinks that plan creates or updates are checked. Every result is a
+// diff.Finding in the "preflight" section; nothing is written anywhere.
+package preflight
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/manifest"
+)
+
+// Section is the plan section preflight findings are printed under.
+const Section = "preflight"
+
+// DefaultTimeout bounds one worker validation and one Cassandra schema read
+// when Options.Timeout is zero.
+const DefaultTimeout = 15 * time.Second
+
+// Options select the checks.
+type Options struct {
+	// Validate asks a worker to validate each created or changed sink's
+	// config (on by default in the CLI; --no-validate turns it off).
+	Validate bool
+	// CassandraSchema forces the schema check for every DataStax sink
+	// (--cassandra-schema). Otherwise a sink's preflight.cassandraSchema,
+	// or else its cluster's, decides.
+	CassandraSchema bool
+	// Resolver resolves the secrets the schema check logs in with, the
+	// same way render does. Nil uses the values already in the session.
+	Resolver manifest.Resolver
+	// Timeout bounds each validation request and each schema read.
+	Timeout time.Duration
+}
+
+func (o Options) timeout() time.Duration {
+	if o.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return o.Timeout
+}
+
+// target is one sink that plan creates or updates.
+type target struct {
+	cluster *manifest.Cluster
+	state   *apply.ClusterState
+	desired *apply.Desired
+}
+
+func (t target) subject() string { return "sink " + t.desired.Sink.Name }
+
+func (t target) finding(sev diff.Severity, where manifest.Pos, msg, hint string) diff.Finding {
+	return diff.Finding{Severity: sev, Section: Section, Cluster: t.cluster.Name, Subject: t.subject(),
+		Where: where.String(), Message: msg, Hint: hint}
+}
+
+// Run checks every sink the plan creates or updates and returns the
+// findings, sorted. It never fails: a check that cannot run is a finding.
+func Run(ctx context.Context, s *apply.Session, m *manifest.Manifest, o Options) []diff.Finding {
+	targets := targets(s, m)
+	var out []diff.Finding
+	if o.Validate {
+		for _, t := range targets {
+			out = append(out, validate(ctx, t, o)...)
+		}
+	}
+	var schema []target
+	for _, t := range targets {
+		if t.desired.Sink.IsDataStax() && wantsSchema(t, o) {
+			schema = append(schema, t)
+		}
+	}
+	out = append(out, checkSchemas(ctx, schema, o)...)
+	sortFindings(out)
+	return out
+}
+
+// targets lists the sinks whose change is a create or an update, in the
+// plan's order.
+func targets(s *apply.Session, m *manifest.Manifest) []target {
+	if s == nil || s.Plan == nil {
+		return nil
+	}
+	clusters := m.ClusterByName()
+	var out []target
+	for _, ch := range s.Plan.Changes {
+		if ch.Kind != diff.KindSink || (ch.Action != diff.Create && ch.Action != diff.Update) {
+			continue
+		}
+		d := s.Sinks[ch.Cluster+"/"+ch.Name]
+		c := clusters[ch.Cluster]
+		if d == nil || d.Config == nil || c == nil {
+			continue
+		}
+		out = append(out, target{cluster: c, state: s.Clusters[ch.Cluster], desired: d})
+	}
+	return out
+}
+
+// wantsSchema decides whether a sink's tables are checked against Cassandra:
+// the flag, else the sink's own preflight setting, else its cluster's.
+func wantsSchema(t target, o Options) bool {
+	switch {
+	case o.CassandraSchema:
+		return true
+	case t.desired.Sink.Preflight != nil:
+		return t.desired.Sink.Preflight.CassandraSchema
+	}
+	return t.cluster.Preflight.CassandraSchema
+}
+
+// validate asks a worker for its verdict on one sink's config.
+func validate(ctx context.Context, t target, o Options) []diff.Finding {
+	sk := t.desired.Sink
+	class := sk.ConnectorClass()
+	if t.state == nil {
+		return nil
+	}
+	client := t.state.Client()
+	// No worker answered, or the plugin is missing: plan already reports
+	// both, and the worker's answer would only repeat it.
+	if client == nil || len(t.state.WorkersMissing(class)) > 0 {
+		return nil
+	}
+	cfg := make(map[string]string, len(t.desired.Config.Values)+1)
+	for k, v := range t.desired.Config.Values {
+		cfg[k] = v
+	}
+	cfg["name"] = sk.Name
+	ctx, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
+	v, err := client.Validate(ctx, class, cfg)
+	if err != nil {
+		return []diff.Finding{t.finding(diff.SevWarning, sk.At("name"),
+			fmt.Sprintf("the worker could not validate the config: %v", err),
+			"plan again when the worker answers, or pass --no-validate")}
+	}
+	var out []diff.Finding
+	for _, k := range v.Configs {
+		for _, e := range k.Errors {
+			where, field := locate(t.desired, k.Name)
+			hint := "correct the value in the manifest"
+			if len(k.RecommendedValues) > 0 {
+				hint = "the worker recommends: " + strings.Join(k.RecommendedValues, ", ")
+			}
+			out = append(out, t.finding(diff.SevError, where,
+				fmt.Sprintf("%s: the worker rejects it: %s", field, e), hint))
+		}
+	}
+	if v.ErrorCount > 0 && len(out) == 0 {
+		out = append(out, t.finding(diff.SevError, sk.At("name"),
+			fmt.Sprintf("the worker reports %d error(s) in the config without naming a key", v.ErrorCount),
+			"read the worker's log"))
+	}
+	return out
+}
+
+// locate returns the manifest position of a config key and a description of
+// the field: "sinks[0].tasksMax (tasks.max)". A key the manifest does not
+// set (one the worker requires) is placed at the sink.
+func locate(d *apply.Desired, key string) (manifest.Pos, string) {
+	loc, ok := d.Config.From[key]
+	if !ok || loc.Path == "" {
+		return d.Sink.At("name"), fmt.Sprintf("%s: %s (not set by the manifest)", d.Sink.Path, key)
+	}
+	if strings.HasSuffix(loc.Path, "."+key) || strings.HasSuffix(loc.Path, "["+strconv.Quote(key)+"]") {
+		return loc.Pos, loc.Path
+	}
+	return loc.Pos, fmt.Sprintf("%s (%s)", loc.Path, key)
+}
+
+func sortFindings(fs []diff.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		for _, c := range [][2]string{{a.Cluster, b.Cluster}, {a.Subject, b.Subject}, {a.Where, b.Where}, {a.Message, b.Message}} {
+			if c[0] != c[1] {
+				return c[0] < c[1]
+			}
+		}
+		return false
+	})
+}
