@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -378,4 +379,49 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestLiveStateReadIsConstant reads the cluster with 0 and then 25 more
+// connectors and counts the requests: the count must not grow with the
+// number of connectors. (make bench prints the same figures for 500.)
+func TestLiveStateReadIsConstant(t *testing.T) {
+	c := testcluster.Get(t)
+	dir := t.TempDir()
+	count := func() (int64, int) {
+		var n atomic.Int64
+		var clients []*connect.Client
+		var targets []apply.WorkerTarget
+		for i, u := range c.WorkerURLs {
+			cl, err := connect.New(u, connect.Options{OnRequest: func(string, string) { n.Add(1) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			clients = append(clients, cl)
+			targets = append(targets, apply.WorkerTarget{Name: c.WorkerName(i), URL: u, Endpoint: c.WorkerID(i)})
+		}
+		cs := apply.ReadCluster(context.Background(), "local", targets, clients, []string{fileSink})
+		if cs.ReadErr != nil {
+			t.Fatal(cs.ReadErr)
+		}
+		return n.Load(), len(cs.Connectors)
+	}
+	before, conns := count()
+	var sinks string
+	var args []string
+	for i := 0; i < 25; i++ {
+		n := uniqueName(t, fmt.Sprintf("count%02d", i))
+		sinks += sink(n, "stopped", 1, "")
+		args = append(args, "--target", "local/"+n)
+	}
+	m := writeManifest(t, dir, sinks)
+	if r := connectsync(t, nil, append([]string{"apply", "-f", m, "--auto-approve", "--parallelism", "8"}, args...)...); r.code != 0 {
+		t.Fatalf("apply:\n%s", r)
+	}
+	after, connsAfter := count()
+	t.Logf("requests to read the cluster: %d with %d connectors, %d with %d", before, conns, after, connsAfter)
+	// 3 workers x (GET / + GET /connector-plugins) + 1 connectors read + 1 plugin config.
+	if before != 8 || after != before {
+		t.Fatalf("reading the cluster took %d then %d requests; want 8 both times", before, after)
+	}
+	mustApply(t, writeManifest(t, dir, ""), nil, args...)
 }

@@ -269,7 +269,8 @@ type Plan struct {
 }
 
 // Sort orders changes by cluster, kind (workers first) and name, and
-// findings by section, cluster, subject and message, for stable output.
+// findings by section (workers, connectors, preflight), cluster, subject and
+// message, for stable output.
 func (p *Plan) Sort() {
 	sort.SliceStable(p.Changes, func(i, j int) bool {
 		a, b := p.Changes[i], p.Changes[j]
@@ -283,6 +284,9 @@ func (p *Plan) Sort() {
 	})
 	sort.SliceStable(p.Findings, func(i, j int) bool {
 		a, b := p.Findings[i], p.Findings[j]
+		if ra, rb := sectionRank(a.Section), sectionRank(b.Section); ra != rb {
+			return ra < rb
+		}
 		for _, c := range [][2]string{{a.Section, b.Section}, {a.Cluster, b.Cluster}, {a.Subject, b.Subject}, {a.Where, b.Where}, {a.Message, b.Message}} {
 			if c[0] != c[1] {
 				return c[0] < c[1]
@@ -290,6 +294,20 @@ func (p *Plan) Sort() {
 		}
 		return false
 	})
+}
+
+// sectionRank orders the plan's finding sections from the cluster down to
+// the sink: workers, connectors, preflight, then any other.
+func sectionRank(s string) int {
+	switch s {
+	case "workers":
+		return 0
+	case "connectors":
+		return 1
+	case "preflight":
+		return 2
+	}
+	return 3
 }
 
 // Counts returns how many objects are created, changed, deleted, and how
