@@ -425,3 +425,66 @@ func TestLiveStateReadIsConstant(t *testing.T) {
 	}
 	mustApply(t, writeManifest(t, dir, ""), nil, args...)
 }
+
+// TestPlanCatchesRenamedColumn is issue 5's acceptance check: the quickstart
+// with one mapped column renamed to a column that does not exist in the real
+// Cassandra table fails the plan, naming the sink, topic, table, column and
+// manifest line, and nothing is written to any worker.
+func TestPlanCatchesRenamedColumn(t *testing.T) {
+	c := testcluster.Get(t)
+	cql, err := c.CQLSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cql.Close()
+	for _, stmt := range []string{
+		`CREATE KEYSPACE IF NOT EXISTS shop WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+		`CREATE TABLE IF NOT EXISTS shop.orders_by_id (order_id text PRIMARY KEY, customer text, amount decimal, created timestamp)`,
+	} {
+		if err := cql.Query(stmt).Exec(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := client(t, c)
+	before, err := cl.Connectors(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../examples/quickstart-cassandra.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(src), "customer=value.customer", "buyer=value.customer", 1)
+	dir := t.TempDir()
+	m := filepath.Join(dir, "quickstart-cassandra.yaml")
+	if err := os.WriteFile(m, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(broken, "\n") {
+		if strings.Contains(l, "buyer=value.customer") {
+			line = i + 1
+		}
+	}
+	r := connectsync(t, nil, "plan", "-f", "../examples/quickstart.yaml", "-f", m)
+	t.Logf("plan output:\n%s", r)
+	if r.code != 1 {
+		t.Fatalf("plan exit %d, want 1", r.code)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("%s:%d:", m, line), // the manifest line of the mapping
+		"sink local/orders-to-cassandra",
+		`"buyer"`, "shop.orders_by_id", "orders", // column, table, topic
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the plan does not name %q", want)
+		}
+	}
+	after, err := cl.Connectors(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("plan wrote to the workers: %d connectors before, %d after", len(before), len(after))
+	}
+}

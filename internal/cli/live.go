@@ -17,6 +17,7 @@ import (
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/preflight"
 )
 
 const planUsage = `usage: connectsync plan -f PATH [-f PATH ...] [flags]
@@ -35,6 +36,9 @@ flags:
   --restart-failed     plan a restart of failed connectors and tasks
   --workers-dir DIR    deployed worker files, laid out as render -o writes them
   --stats              print the requests made and the time taken on stderr
+  --no-validate        skip the worker's validation of created or changed sinks
+  --cassandra-schema   check every DataStax sink against the live Cassandra schema
+                       (otherwise per cluster or sink: preflight.cassandraSchema)
 `
 
 const applyUsage = `usage: connectsync apply -f PATH [-f PATH ...] [flags]
@@ -62,10 +66,12 @@ exit status: 0 when everything applied, 1 otherwise.
 `
 
 type liveFlags struct {
-	files         files
-	targets       files
-	restartFailed bool
-	workersDir    string
+	files           files
+	targets         files
+	restartFailed   bool
+	workersDir      string
+	noValidate      bool
+	cassandraSchema bool
 }
 
 func (f *liveFlags) register(fs *flag.FlagSet) {
@@ -73,6 +79,8 @@ func (f *liveFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.targets, "target", "")
 	fs.BoolVar(&f.restartFailed, "restart-failed", false, "")
 	fs.StringVar(&f.workersDir, "workers-dir", "", "")
+	fs.BoolVar(&f.noValidate, "no-validate", false, "")
+	fs.BoolVar(&f.cassandraSchema, "cassandra-schema", false, "")
 }
 
 type planFlags struct {
@@ -81,7 +89,6 @@ type planFlags struct {
 	detailedExit bool
 	out          string
 	stats        bool
-	noValidate   bool
 }
 
 func (f *planFlags) check() error {
@@ -99,7 +106,6 @@ func runPlan(a *app, args []string) int {
 	fs.BoolVar(&f.detailedExit, "detailed-exitcode", false, "")
 	fs.StringVar(&f.out, "out", "", "")
 	fs.BoolVar(&f.stats, "stats", false, "")
-	fs.BoolVar(&f.noValidate, "no-validate", false, "")
 	if _, code, ok := a.parseFlags(fs, planUsage, args); !ok {
 		return code
 	}
@@ -164,6 +170,10 @@ func (a *app) plan(ctx context.Context, f liveFlags, stats bool) (*apply.Session
 	s := apply.BuildPlan(m, r, live, apply.PlanOptions{
 		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir, ReadFile: readIfExists,
 	})
+	s.Plan.Findings = append(s.Plan.Findings, preflight.Run(ctx, s, m, preflight.Options{
+		Validate: !f.noValidate, CassandraSchema: f.cassandraSchema, Resolver: a.resolver(),
+	})...)
+	s.Plan.Sort()
 	return s, ExitOK
 }
 
