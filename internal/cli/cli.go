@@ -145,6 +145,14 @@ type files []string
 func (f *files) String() string     { return strings.Join(*f, ",") }
 func (f *files) Set(s string) error { *f = append(*f, s); return nil }
 
+// required reports a missing -f.
+func (f files) required() error {
+	if len(f) == 0 {
+		return errors.New("no manifest given: pass -f FILE or -f DIR")
+	}
+	return nil
+}
+
 // parse parses flags that may come before or after positional arguments, as
 // in "apply plan.out --auto-approve", and returns the positional ones.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {

@@ -91,12 +91,7 @@ type planFlags struct {
 	stats        bool
 }
 
-func (f *planFlags) check() error {
-	if len(f.files) == 0 {
-		return errors.New("no manifest given: pass -f FILE or -f DIR")
-	}
-	return nil
-}
+func (f *planFlags) check() error { return f.files.required() }
 
 func runPlan(a *app, args []string) int {
 	var f planFlags

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"path/filepath"
 
 	"github.com/connectsync/connectsync/apply"
@@ -47,12 +46,7 @@ type validateFlags struct {
 	asJSON bool
 }
 
-func (f *validateFlags) check() error {
-	if len(f.files) == 0 {
-		return fmt.Errorf("no manifest given: pass -f FILE or -f DIR")
-	}
-	return nil
-}
+func (f *validateFlags) check() error { return f.files.required() }
 
 func runValidate(a *app, args []string) int {
 	var f validateFlags
@@ -97,12 +91,7 @@ type renderFlags struct {
 	out   string
 }
 
-func (f *renderFlags) check() error {
-	if len(f.files) == 0 {
-		return fmt.Errorf("no manifest given: pass -f FILE or -f DIR")
-	}
-	return nil
-}
+func (f *renderFlags) check() error { return f.files.required() }
 
 // maskingResolver resolves secrets, so that a missing one is still an
 // error, but renders them as view.Mask.

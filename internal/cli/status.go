@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 )
 
 const statusUsage = `usage: connectsync status -f PATH [-f PATH ...] [--json]
@@ -22,12 +21,7 @@ type statusFlags struct {
 	asJSON bool
 }
 
-func (f *statusFlags) check() error {
-	if len(f.files) == 0 {
-		return errors.New("no manifest given: pass -f FILE or -f DIR")
-	}
-	return nil
-}
+func (f *statusFlags) check() error { return f.files.required() }
 
 func runStatus(a *app, args []string) int {
 	var f statusFlags
