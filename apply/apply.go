@@ -174,7 +174,6 @@ func (s *Session) writeWorker(ch diff.Change, progress func(Event)) ChangeResult
 // that it resumes on the new config.
 func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterState, ch diff.Change, progress func(Event)) ChangeResult {
 	fail := func(err error) ChangeResult {
-		err = fmt.Errorf("%s: %w", ch.ID(), err)
 		progress(Event{Change: ch, Step: "failed", Err: err})
 		return ChangeResult{Change: ch, Outcome: Failed, Err: err}
 	}
@@ -309,7 +308,7 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 			switch {
 			case len(failedTasks) > 0:
 				r.Outcome, r.FailedTasks = Failed, failedTasks
-				r.Err = fmt.Errorf("%s: %d FAILED", r.Change.ID(), len(failedTasks))
+				r.Err = errors.New("FAILED after the writes")
 				progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
 			case done:
 				ready[i] = true
@@ -323,7 +322,7 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 				r := &results[i]
 				if watched(r) && !ready[i] {
 					r.Outcome = Failed
-					r.Err = fmt.Errorf("%s: not %s after %s", r.Change.ID(), r.Change.StateAfter, o.Wait)
+					r.Err = fmt.Errorf("not %s after %s (see connectsync status)", r.Change.StateAfter, o.Wait)
 					progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
 				}
 			}

@@ -236,13 +236,18 @@ func (p *Printer) Progress(e apply.Event) {
 
 // ApplyResult prints what an apply did and its counts.
 func (p *Printer) ApplyResult(r *apply.Result) {
+	header := false
 	for _, c := range r.Changes {
 		if c.Outcome == apply.Applied {
 			continue
 		}
-		fmt.Fprintf(p.Err, "%s: %s: %v\n", c.Change.ID(), c.Outcome, c.Err)
+		if !header {
+			fmt.Fprintln(p.Err, "\nNot applied:")
+			header = true
+		}
+		fmt.Fprintf(p.Err, "  %s: %s: %v\n", c.Change.ID(), c.Outcome, c.Err)
 		for _, t := range c.FailedTasks {
-			fmt.Fprintf(p.Err, "  %s\n", t)
+			fmt.Fprintf(p.Err, "    %s\n", t)
 		}
 	}
 	if len(r.RestartWorkers) > 0 {
