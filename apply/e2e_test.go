@@ -71,12 +71,24 @@ func (r run) String() string {
 	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
 }
 
-// connectsync runs the CLI in-process with the given environment variables.
+// connectsync runs the CLI in-process with the given environment variables,
+// without a terminal.
 func connectsync(t *testing.T, env map[string]string, args ...string) run {
 	t.Helper()
+	return connectsyncOn(t, env, nil, args...)
+}
+
+// connectsyncOn runs the CLI as if stdin were a terminal on which the user
+// types terminal, or without a terminal when terminal is nil.
+func connectsyncOn(t *testing.T, env map[string]string, terminal *string, args ...string) run {
+	t.Helper()
 	var out, errb bytes.Buffer
+	stdin := ""
+	if terminal != nil {
+		stdin = *terminal
+	}
 	code := cli.Main(args, cli.Env{
-		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, StdinIsTTY: terminal != nil,
 		LookupEnv: func(k string) (string, bool) {
 			if v, ok := env[k]; ok {
 				return v, true
@@ -546,4 +558,32 @@ func TestQuickstartConverges(t *testing.T) {
 		t.Fatalf("status:\n%s", r)
 	}
 	t.Logf("status:\n%s", r.stdout)
+}
+
+// TestApplyAsksOnATerminal: without --auto-approve, apply asks on a
+// terminal and changes nothing unless the answer is yes; without a terminal
+// it refuses to ask.
+func TestApplyAsksOnATerminal(t *testing.T) {
+	c := testcluster.Get(t)
+	cl := client(t, c)
+	name := uniqueName(t, "confirm")
+	m := writeManifest(t, t.TempDir(), sink(name, "running", 1, ""))
+	args := []string{"apply", "-f", m, "--target", "local/" + name}
+	no, yes := "no\n", "yes\n"
+
+	r := connectsync(t, nil, args...)
+	if r.code != 1 || !strings.Contains(r.stderr, "refusing to ask for confirmation without a terminal") {
+		t.Fatalf("without a terminal:\n%s", r)
+	}
+	r = connectsyncOn(t, nil, &no, args...)
+	if r.code != 1 || !strings.Contains(r.stdout, "Apply these changes? Only 'yes' is accepted:") || !strings.Contains(r.stderr, "apply cancelled") {
+		t.Fatalf("answer no:\n%s", r)
+	}
+	if state, _ := liveState(t, cl, name); state != "" {
+		t.Fatalf("apply wrote after a no: %s", state)
+	}
+	r = connectsyncOn(t, nil, &yes, args...)
+	if r.code != 0 || !strings.Contains(r.stdout, "Apply complete: 1 applied") {
+		t.Fatalf("answer yes:\n%s", r)
+	}
 }
