@@ -24,30 +24,10 @@ func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
 
 const fileSink = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 
-// clusterYAML is cluster `local` of examples/quickstart.yaml, with short REST
-// timeouts so that a frozen worker costs seconds, not minutes.
-const clusterYAML = `version: 1
-clusters:
-  - name: local
-    bootstrapServers: [127.0.0.1:39092]
-    groupId: connectsync-local
-    brokers: 1
-    storage:
-      config: {topic: connectsync-local-configs, replicationFactor: 1}
-      offset: {topic: connectsync-local-offsets, replicationFactor: 1, partitions: 5}
-      status: {topic: connectsync-local-status, replicationFactor: 1, partitions: 1}
-    converters:
-      key: {class: org.apache.kafka.connect.storage.StringConverter}
-      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
-    pluginPath: [.cluster/plugins]
-    rest: {timeout: 5s, retryFor: 30s}
-    prune: {enabled: true}
-workers:
-  - {name: worker-1, cluster: local, url: http://127.0.0.1:38083, listeners: [http://127.0.0.1:38083]}
-  - {name: worker-2, cluster: local, url: http://127.0.0.1:38084, listeners: [http://127.0.0.1:38084]}
-  - {name: worker-3, cluster: local, url: http://127.0.0.1:38085, listeners: [http://127.0.0.1:38085]}
-sinks:
-`
+// clusterYAML is the local cluster with short REST timeouts, so that a
+// frozen worker costs seconds, not minutes, and prune on (tests limit it to
+// their own connectors with --target).
+var clusterYAML = testcluster.ManifestHeader("rest: {timeout: 5s, retryFor: 30s}", "prune: {enabled: true}")
 
 // sink returns a FileStreamSink declaration for the test manifest.
 func sink(name, state string, tasks int, extra string) string {

@@ -26,26 +26,7 @@ import (
 // the connector's source it mirrors instead.
 func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
 
-const header = `version: 1
-clusters:
-  - name: local
-    bootstrapServers: [127.0.0.1:39092]
-    groupId: connectsync-local
-    brokers: 1
-    storage:
-      config: {topic: connectsync-local-configs, replicationFactor: 1}
-      offset: {topic: connectsync-local-offsets, replicationFactor: 1, partitions: 5}
-      status: {topic: connectsync-local-status, replicationFactor: 1, partitions: 1}
-    converters:
-      key: {class: org.apache.kafka.connect.storage.StringConverter}
-      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
-    pluginPath: [.cluster/plugins]
-workers:
-  - {name: worker-1, cluster: local, url: http://127.0.0.1:38083, listeners: [http://127.0.0.1:38083]}
-  - {name: worker-2, cluster: local, url: http://127.0.0.1:38084, listeners: [http://127.0.0.1:38084]}
-  - {name: worker-3, cluster: local, url: http://127.0.0.1:38085, listeners: [http://127.0.0.1:38085]}
-sinks:
-`
+var header = testcluster.ManifestHeader()
 
 // goodSink is a DataStax sink that matches the tables setupKeyspace creates.
 const goodSink = `  - name: NAME

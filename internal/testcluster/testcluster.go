@@ -592,3 +592,35 @@ func (c *Cluster) RSS() int64 {
 	}
 	return total
 }
+
+// ManifestHeader returns a manifest that declares this cluster (cluster
+// `local` of examples/quickstart.yaml and its three workers) and ends with
+// "sinks:", for a test to append its own sinks to. Each extra line is added
+// to the cluster's settings, as in "prune: {enabled: true}".
+func ManifestHeader(extra ...string) string {
+	var b strings.Builder
+	b.WriteString(`version: 1
+clusters:
+  - name: local
+    bootstrapServers: [` + BrokerAddr + `]
+    groupId: connectsync-local
+    brokers: 1
+    storage:
+      config: {topic: connectsync-local-configs, replicationFactor: 1}
+      offset: {topic: connectsync-local-offsets, replicationFactor: 1, partitions: 5}
+      status: {topic: connectsync-local-status, replicationFactor: 1, partitions: 1}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
+    pluginPath: [.cluster/plugins]
+`)
+	for _, e := range extra {
+		b.WriteString("    " + e + "\n")
+	}
+	b.WriteString("workers:\n")
+	for i, u := range WorkerURLs {
+		fmt.Fprintf(&b, "  - {name: worker-%d, cluster: local, url: %s, listeners: [%s]}\n", i+1, u, u)
+	}
+	b.WriteString("sinks:\n")
+	return b.String()
+}
