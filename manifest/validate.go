@@ -343,6 +343,12 @@ func (v *validator) clusterRef(o Origin, name string, clusters map[string]*Clust
 		if len(known) > 0 {
 			hint = "known clusters: " + strings.Join(known, ", ")
 		}
+		for _, k := range known {
+			if editDistance(k, name) <= 2 {
+				hint = fmt.Sprintf("did you mean %q?", k)
+				break
+			}
+		}
 		v.errorf(o, "cluster", hint, "unknown cluster %q", name)
 	}
 }
