@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
 )
@@ -105,5 +106,49 @@ func TestWorkerFilesPlanAndApply(t *testing.T) {
 		if f.Key == "sasl.jaas.config" && !f.Sensitive {
 			t.Error("the rotated secret is not marked sensitive")
 		}
+	}
+}
+
+// TestStoppedNeedsKafka35 plans a stop on a cluster whose workers run Kafka
+// 3.4, which has no stopped state: the plan has an error with a hint. The
+// live state is built by hand: the local cluster runs a newer Kafka.
+func TestStoppedNeedsKafka35(t *testing.T) {
+	const doc = `version: 1
+clusters:
+  - name: old
+    bootstrapServers: [kafka:9092]
+    groupId: g
+    storage: {config: {topic: c}, offset: {topic: o}, status: {topic: s}}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.storage.StringConverter}
+workers:
+  - {name: w1, cluster: old, url: http://connect-1:8083}
+sinks:
+  - name: s
+    cluster: old
+    class: org.example.Sink
+    state: stopped
+    topics: {t: {}}
+`
+	m, ds := manifest.Parse("old.yaml", []byte(doc))
+	if ds = append(ds, manifest.Validate(m)...); ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	r, _ := manifest.Render(m, manifest.Unresolved{})
+	live := map[string]*ClusterState{"old": {
+		Name: "old",
+		Workers: []*WorkerState{{WorkerTarget: WorkerTarget{Name: "w1"},
+			Info: connect.ServerInfo{Version: "3.4.1"}, Plugins: map[string]bool{"org.example.Sink": true}}},
+		Connectors: map[string]connect.Connector{"s": {Name: "s", Config: r.Sinks[0].Config.Values,
+			Status: connect.ConnectorStatus{State: "RUNNING"}}},
+	}}
+	s := BuildPlan(m, r, live, PlanOptions{})
+	if !s.Plan.HasErrors() {
+		t.Fatalf("no error finding: %+v", s.Plan.Findings)
+	}
+	f := s.Plan.Findings[0]
+	if f.Where != "old.yaml:16:12" || !strings.Contains(f.Message, "needs Kafka Connect 3.5") || f.Hint == "" {
+		t.Errorf("finding: %+v", f)
 	}
 }
