@@ -567,3 +567,31 @@ func TestApplyAsksOnATerminal(t *testing.T) {
 		t.Fatalf("answer yes:\n%s", r)
 	}
 }
+
+// TestWorkerErrorsAreScrubbed puts a secret where the real worker echoes
+// it back: the worker's validation answers "Invalid value <the value> for
+// configuration errors.tolerance". plan must report the error without the
+// value, and apply's 400 from the PUT must not carry it either.
+func TestWorkerErrorsAreScrubbed(t *testing.T) {
+	testcluster.Get(t)
+	const canary = "CANARY-echoed-9d2e61"
+	env := map[string]string{"CONNECTSYNC_TEST_CANARY": canary}
+	name := uniqueName(t, "echo")
+	m := writeManifest(t, t.TempDir(), sink(name, "running", 1, "      errors.tolerance: {secretEnv: CONNECTSYNC_TEST_CANARY}\n"))
+	target := []string{"--target", "local/" + name}
+	plan := connectsync(t, env, append([]string{"plan", "-f", m}, target...)...)
+	if plan.code != 1 || !strings.Contains(plan.stdout, `config["errors.tolerance"]: the worker rejects it`) {
+		t.Fatalf("plan should report the worker's verdict on errors.tolerance:\n%s", plan)
+	}
+	apply := connectsync(t, env, append([]string{"apply", "-f", m, "--auto-approve", "--no-validate"}, target...)...)
+	if apply.code != 1 || !strings.Contains(apply.stdout+apply.stderr, "400") {
+		t.Fatalf("apply should fail with the worker's 400:\n%s", apply)
+	}
+	for _, r := range []run{plan, apply} {
+		if strings.Contains(r.stdout+r.stderr, canary) {
+			t.Errorf("a worker's message leaked the secret:\n%s", r)
+		}
+	}
+	t.Logf("plan: %s", lastLines(plan.stdout, 3))
+	t.Logf("apply: %s", lastLines(apply.stdout+apply.stderr, 3))
+}
