@@ -363,6 +363,17 @@ func settled(c connect.Connector, want string, wantTasks int, anyCount bool) (bo
 	if want == diff.Stopped {
 		return len(c.Status.Tasks) == 0, nil
 	}
+	if want == diff.Paused {
+		// A connector created paused has no tasks yet: it makes its task
+		// configs only when it first runs. One paused while running keeps
+		// its tasks, paused.
+		for _, t := range c.Status.Tasks {
+			if t.State != diff.Paused {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
 	if len(c.Status.Tasks) == 0 {
 		// Tasks are being created; a sink always has at least one.
 		return false, nil

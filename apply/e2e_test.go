@@ -3,6 +3,7 @@ package apply_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -594,4 +595,35 @@ func TestWorkerErrorsAreScrubbed(t *testing.T) {
 	}
 	t.Logf("plan: %s", lastLines(plan.stdout, 3))
 	t.Logf("apply: %s", lastLines(apply.stdout+apply.stderr, 3))
+}
+
+// TestApplyJSON: apply --json prints nothing but one JSON document, with
+// each change's outcome.
+func TestApplyJSON(t *testing.T) {
+	testcluster.Get(t)
+	name := uniqueName(t, "json")
+	m := writeManifest(t, t.TempDir(), sink(name, "paused", 2, ""))
+	args := []string{"apply", "-f", m, "--json", "--target", "local/" + name}
+	if r := connectsync(t, nil, args...); r.code != 1 || !strings.Contains(r.stderr, "--json cannot ask for confirmation") {
+		t.Fatalf("--json without --auto-approve:\n%s", r)
+	}
+	r := connectsync(t, nil, append(args, "--auto-approve")...)
+	var doc struct {
+		FormatVersion int `json:"format_version"`
+		Plan          struct {
+			Summary struct{ Create int } `json:"summary"`
+		} `json:"plan"`
+		Results []struct {
+			Name, Action, Outcome string
+		} `json:"results"`
+		Applied, Pending, Failed int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, r)
+	}
+	if r.code != 0 || doc.FormatVersion != 1 || doc.Plan.Summary.Create != 1 || doc.Applied != 1 || len(doc.Results) != 1 ||
+		doc.Results[0].Name != name || doc.Results[0].Action != "create" || doc.Results[0].Outcome != "applied" {
+		t.Fatalf("apply --json:\n%s", r)
+	}
+	assertNoChanges(t, m, nil, "--target", "local/"+name)
 }

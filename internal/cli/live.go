@@ -56,6 +56,8 @@ each changed connector and its tasks reach the desired state.
 flags:
   -f PATH              a manifest file or directory (repeatable)
   --auto-approve       apply without asking
+  --json               print one JSON document, the plan and each change's outcome
+                       (needs --auto-approve or a plan file)
   --target NAME        apply only this sink or worker (repeatable)
   --restart-failed     restart failed connectors and tasks, changed or not
   --workers-dir DIR    deployed worker files, laid out as render -o writes them
@@ -316,6 +318,7 @@ func (a *app) savePlan(path string, f liveFlags, s *apply.Session) error {
 
 type applyFlags struct {
 	liveFlags
+	asJSON      bool
 	autoApprove bool
 	parallelism int
 	wait        time.Duration
@@ -334,6 +337,8 @@ func (f *applyFlags) check(positional []string) error {
 		return errors.New("no manifest given: pass -f FILE or -f DIR, or a plan file")
 	case f.parallelism < 1:
 		return errors.New("--parallelism must be 1 or more")
+	case f.asJSON && !f.autoApprove && len(positional) == 0:
+		return errors.New("--json cannot ask for confirmation: add --auto-approve, or apply a saved plan")
 	}
 	if len(positional) == 1 {
 		f.planFile = positional[0]
@@ -346,6 +351,7 @@ func runApply(a *app, args []string) int {
 	fs := a.newFlagSet("apply", applyUsage)
 	f.register(fs)
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "")
+	fs.BoolVar(&f.asJSON, "json", false, "")
 	fs.IntVar(&f.parallelism, "parallelism", 4, "")
 	fs.DurationVar(&f.wait, "wait", 2*time.Minute, "")
 	pos, code, ok := a.parseFlags(fs, applyUsage, args)
@@ -397,6 +403,9 @@ func runApply(a *app, args []string) int {
 			return ExitError
 		}
 	}
+	if f.asJSON {
+		return a.applyJSON(ctx, s, f)
+	}
 	a.p.Plan(s.Plan)
 	if s.Plan.HasErrors() {
 		a.p.Errorf("fix the errors above, then plan again", "apply: the plan has errors; nothing was changed")
@@ -422,6 +431,22 @@ func runApply(a *app, args []string) int {
 	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress})
 	a.p.ApplyResult(res)
 	if _, pending, failed := res.Counts(); pending+failed > 0 {
+		return ExitError
+	}
+	return ExitOK
+}
+
+// applyJSON applies without any text on standard output, and prints one
+// JSON document: the plan and what became of each change.
+func (a *app) applyJSON(ctx context.Context, s *apply.Session, f applyFlags) int {
+	res := &apply.Result{}
+	if !s.Plan.HasErrors() && s.Plan.HasChanges() {
+		res = s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait)})
+	}
+	if err := a.p.ApplyAsJSON(s.Plan, res); err != nil {
+		return ExitError
+	}
+	if _, pending, failed := res.Counts(); s.Plan.HasErrors() || pending+failed > 0 {
 		return ExitError
 	}
 	return ExitOK

@@ -214,14 +214,16 @@ type SummaryJSON struct {
 }
 
 // PlanAsJSON prints the plan as JSON.
-func (p *Printer) PlanAsJSON(plan *diff.Plan) error {
+func (p *Printer) PlanAsJSON(plan *diff.Plan) error { return p.JSON(planJSON(plan)) }
+
+func planJSON(plan *diff.Plan) PlanJSON {
 	out := PlanJSON{FormatVersion: JSONFormatVersion, Changes: apply.SaveChanges(plan), Findings: []FindingJSON{}}
 	for _, f := range plan.Findings {
 		out.Findings = append(out.Findings, FindingJSON(f))
 	}
 	c, u, d, r := plan.Counts()
 	out.Summary = SummaryJSON{c, u, d, r, plan.HasChanges(), plan.HasErrors()}
-	return p.JSON(out)
+	return out
 }
 
 // Progress prints one apply step as it happens.
@@ -264,4 +266,47 @@ func (p *Printer) ApplyResult(r *apply.Result) {
 		return
 	}
 	fmt.Fprintln(p.Out, p.paint(ansiGreen, line))
+}
+
+// ApplyJSON is the --json form of an apply: the plan, then what became of
+// each change. Sensitive values are never in it.
+type ApplyJSON struct {
+	FormatVersion int                `json:"format_version"`
+	Plan          PlanJSON           `json:"plan"`
+	Results       []ChangeResultJSON `json:"results"`
+	// RestartWorkers lists cluster/worker names whose properties changed.
+	RestartWorkers []string `json:"restart_workers"`
+	Applied        int      `json:"applied"`
+	Pending        int      `json:"pending"`
+	Failed         int      `json:"failed"`
+}
+
+// ChangeResultJSON is one change's outcome.
+type ChangeResultJSON struct {
+	Kind        diff.Kind     `json:"kind"`
+	Cluster     string        `json:"cluster"`
+	Name        string        `json:"name"`
+	Action      diff.Action   `json:"action"`
+	Outcome     apply.Outcome `json:"outcome"`
+	Error       string        `json:"error,omitempty"`
+	FailedTasks []string      `json:"failed_tasks,omitempty"`
+}
+
+// ApplyAsJSON prints an apply's plan and result as one JSON document.
+func (p *Printer) ApplyAsJSON(plan *diff.Plan, r *apply.Result) error {
+	out := ApplyJSON{FormatVersion: JSONFormatVersion, Plan: planJSON(plan),
+		Results: []ChangeResultJSON{}, RestartWorkers: []string{}}
+	for _, c := range r.Changes {
+		cr := ChangeResultJSON{Kind: c.Change.Kind, Cluster: c.Change.Cluster, Name: c.Change.Name,
+			Action: c.Change.Action, Outcome: c.Outcome, FailedTasks: c.FailedTasks}
+		if c.Err != nil {
+			cr.Error = c.Err.Error()
+		}
+		out.Results = append(out.Results, cr)
+	}
+	for _, c := range r.RestartWorkers {
+		out.RestartWorkers = append(out.RestartWorkers, c.Cluster+"/"+c.Name)
+	}
+	out.Applied, out.Pending, out.Failed = r.Counts()
+	return p.JSON(out)
 }
