@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 
 	"github.com/connectsync/connectsync/diff"
 )
@@ -158,6 +157,3 @@ func sameChange(a, b SavedChange) bool {
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
 }
-
-// SameStrings reports whether two string lists are equal.
-func SameStrings(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }

@@ -27,9 +27,6 @@ type Value struct {
 	dir        string
 }
 
-// Literal returns a Value holding text.
-func Literal(text string) Value { return Value{Text: text} }
-
 // IsSecret reports whether the value is a secret reference.
 func (v Value) IsSecret() bool { return v.SecretEnv != "" || v.SecretFile != "" }
 

@@ -173,13 +173,13 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// newFlagSet returns a flag set whose errors and usage go to the app's
-// standard error in connectsync's format.
-func (a *app) newFlagSet(name, usage string) *flag.FlagSet {
+// newFlagSet returns a flag set that prints nothing itself: parseFlags
+// reports its errors in connectsync's format, and -h prints the command's
+// usage.
+func (a *app) newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	_ = usage
 	return fs
 }
 
@@ -199,7 +199,7 @@ func (a *app) parseFlags(fs *flag.FlagSet, usage string, args []string) ([]strin
 }
 
 func runVersion(a *app, args []string) int {
-	fs := a.newFlagSet("version", "")
+	fs := a.newFlagSet("version")
 	asJSON := fs.Bool("json", false, "")
 	if _, code, ok := a.parseFlags(fs, "usage: connectsync version [--json]\n", args); !ok {
 		return code

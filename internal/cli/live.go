@@ -97,7 +97,7 @@ func (f *planFlags) check() error { return f.files.required() }
 
 func runPlan(a *app, args []string) int {
 	var f planFlags
-	fs := a.newFlagSet("plan", planUsage)
+	fs := a.newFlagSet("plan")
 	f.register(fs)
 	fs.BoolVar(&f.asJSON, "json", false, "")
 	fs.BoolVar(&f.detailedExit, "detailed-exitcode", false, "")
@@ -348,7 +348,7 @@ func (f *applyFlags) check(positional []string) error {
 
 func runApply(a *app, args []string) int {
 	f := applyFlags{parallelism: 4, wait: 2 * time.Minute}
-	fs := a.newFlagSet("apply", applyUsage)
+	fs := a.newFlagSet("apply")
 	f.register(fs)
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "")
 	fs.BoolVar(&f.asJSON, "json", false, "")

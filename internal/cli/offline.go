@@ -50,7 +50,7 @@ func (f *validateFlags) check() error { return f.files.required() }
 
 func runValidate(a *app, args []string) int {
 	var f validateFlags
-	fs := a.newFlagSet("validate", validateUsage)
+	fs := a.newFlagSet("validate")
 	fs.Var(&f.files, "f", "")
 	fs.BoolVar(&f.asJSON, "json", false, "")
 	if _, code, ok := a.parseFlags(fs, validateUsage, args); !ok {
@@ -107,7 +107,7 @@ func (r maskingResolver) Resolve(v manifest.Value) (string, error) {
 
 func runRender(a *app, args []string) int {
 	var f renderFlags
-	fs := a.newFlagSet("render", renderUsage)
+	fs := a.newFlagSet("render")
 	fs.Var(&f.files, "f", "")
 	fs.StringVar(&f.out, "o", "", "")
 	if _, code, ok := a.parseFlags(fs, renderUsage, args); !ok {

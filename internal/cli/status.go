@@ -25,7 +25,7 @@ func (f *statusFlags) check() error { return f.files.required() }
 
 func runStatus(a *app, args []string) int {
 	var f statusFlags
-	fs := a.newFlagSet("status", statusUsage)
+	fs := a.newFlagSet("status")
 	fs.Var(&f.files, "f", "")
 	fs.BoolVar(&f.asJSON, "json", false, "")
 	if _, code, ok := a.parseFlags(fs, statusUsage, args); !ok {
