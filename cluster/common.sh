@@ -26,6 +26,19 @@ LOGS=$STATE/logs
 PIDS=$STATE/pids
 DATA=$STATE/data
 RENDER=$STATE/render
+# The workers' plugin.path: examples/quickstart.yaml names the relative .cluster/plugins, and
+# the workers start in the repository root.
+PLUGINS=$REPO/.cluster/plugins
+
+# default_datastax_connector prints where the DataStax connector comes from when
+# DATASTAX_CONNECTOR is unset: the 1.5.0 release folder that sits next to the repository on
+# the project's own machines and in CI (cluster/README.md), or nothing.
+default_datastax_connector() {
+	local d
+	d=$(cd "$REPO/.." && pwd)/shared/plugins/datastax-kafka-connector/1.5.0
+	[ -d "$d" ] && echo "$d"
+	return 0
+}
 
 say() { printf '[cluster] %s\n' "$*" >&2; }
 die() {

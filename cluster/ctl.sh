@@ -14,12 +14,14 @@
 #   cluster/ctl.sh status             one line per component
 #   cluster/ctl.sh produce TOPIC      send stdin's lines to TOPIC with Kafka's own
 #                                     ConsoleProducer; "key|value" lines carry a key
+#   cluster/ctl.sh topic TOPIC N      create TOPIC with N partitions, or grow it to N
+#   cluster/ctl.sh cql STATEMENT...   run CQL on the local Cassandra, print SELECT rows
 #
 # Components: worker-1, worker-2, worker-3, broker, cassandra.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-usage() { die "usage: $0 stop|kill|start|restart|freeze|thaw|log|pid <worker-N|broker|cassandra>, $0 produce TOPIC, or $0 status"; }
+usage() { die "usage: $0 stop|kill|start|restart|freeze|thaw|log|pid <worker-N|broker|cassandra>, $0 produce TOPIC, $0 topic TOPIC N, $0 cql STATEMENT..., or $0 status"; }
 [ $# -ge 1 ] || usage
 cmd=$1
 name=${2:-}
@@ -46,6 +48,30 @@ produce)
 		-Dlog4j2.configurationFile="$CLUSTER_SRC/conf/log4j2-tools.properties" \
 		org.apache.kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$BROKER_PORT" --topic "$name" \
 		$prop parse.key=true $prop key.separator='|'
+	;;
+topic)
+	[ -n "$name" ] && [ -n "${3:-}" ] || usage
+	find_java
+	topics() {
+		"$JAVA" -Xmx256m -cp "$CLUSTER_SRC/conf:$(lib_dir)/broker/*" \
+			-Dlog4j2.configurationFile="$CLUSTER_SRC/conf/log4j2-tools.properties" \
+			org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$BROKER_PORT" "$@"
+	}
+	have=$(topics --describe --topic "$name" 2>/dev/null | sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' | head -1)
+	if [ -z "$have" ]; then
+		topics --create --topic "$name" --partitions "$3" --replication-factor 1 >/dev/null
+		say "topic $name created with $3 partitions"
+	elif [ "$have" -lt "$3" ]; then
+		topics --alter --topic "$name" --partitions "$3" >/dev/null
+		say "topic $name grown from $have to $3 partitions"
+	fi
+	exit 0
+	;;
+cql)
+	shift
+	[ $# -gt 0 ] || usage
+	cd "$REPO"
+	exec go run ./cluster/cql -port "$CASSANDRA_PORT" "$@"
 	;;
 esac
 

@@ -23,7 +23,7 @@ elapsed() {
 command -v curl >/dev/null || die "curl is missing (apt-get install -y curl)"
 command -v setsid >/dev/null || die "setsid is missing (apt-get install -y util-linux)"
 find_java
-mkdir -p "$LOGS" "$PIDS" "$DATA" "$STATE/conf" "$STATE/plugins" "$REPO/.cluster/plugins"
+mkdir -p "$LOGS" "$PIDS" "$DATA" "$STATE/conf" "$PLUGINS"
 
 # --- 1. classpaths from Maven Central ---------------------------------------------------
 LIB=$(lib_dir)
@@ -42,6 +42,24 @@ if [ "$(cat "$LIB/.stamp" 2>/dev/null)" != "$stamp" ]; then
 	fi
 	echo "$stamp" >"$LIB/.stamp"
 	say "classpaths ready after $(elapsed)s"
+fi
+
+# --- 1b. the DataStax connector, under the workers' plugin.path --------------------------
+# Workers scan plugin.path only when they start: running workers are restarted when the
+# plugin changed (DATASTAX_CONNECTOR pointing elsewhere).
+plugin=$(bash "$CLUSTER_SRC/datastax.sh") || die "installing the DataStax connector failed (see above)"
+if [ "$plugin" = changed ]; then
+	running=()
+	for w in "${WORKERS[@]}"; do p=$(pid_of "$w") && running+=("$p"); done
+	if [ ${#running[@]} -gt 0 ]; then
+		say "the DataStax plugin changed: restarting the running workers"
+		stop_pids "${running[@]}"
+	fi
+fi
+if [ -d "$PLUGINS/datastax-kafka-connector" ]; then
+	say "DataStax connector: $(sed -n 's/^source: //p' "$PLUGINS/datastax-kafka-connector/.source")"
+else
+	say "DataStax connector: not installed (set DATASTAX_CONNECTOR, cluster/README.md); the workers run FileStreamSink only"
 fi
 
 # --- 2. the workers' properties, rendered by connectsync --------------------------------
