@@ -314,6 +314,7 @@ func (c *dsChecker) setting(key string, t TableRef, setting string) {
 			c.errorf(key, mappingHint(p), "%s", p)
 		}
 		for _, e := range entries {
+			c.nestedField(key, e)
 			if !e.Quoted && strings.ToLower(e.Column) != e.Column {
 				c.at(key, Warning, fmt.Sprintf("write %s if the column was created unquoted; quote it (%q) to make the intent clear otherwise", strings.ToLower(e.Column), e.Column),
 					"column %s is looked up exactly as written: the connector does not lower-case unquoted names as CQL does", e.Column)
@@ -348,6 +349,32 @@ func (c *dsChecker) setting(key string, t TableRef, setting string) {
 			c.errorf(key, "use true or false", "%s must be a boolean, got %q", setting, v)
 		}
 	}
+}
+
+// flattenClass is Kafka's Flatten transform, for the record's key or value.
+var flattenClass = map[FieldKind]string{
+	FromKey:   "org.apache.kafka.connect.transforms.Flatten$Key",
+	FromValue: "org.apache.kafka.connect.transforms.Flatten$Value",
+}
+
+// nestedField warns about a field path with a dot (value.address.city). The connector
+// looks the name up whole (StructData and MapData take "address.city" as one field
+// name), so a record with a nested address.city has no such field: every record fails
+// to map, with a WARN, while the task stays RUNNING. Seen on 1.5.0 with JsonConverter
+// values with and without schemas, and with JSON text. Kafka's Flatten transform with
+// "." as its delimiter makes the field; with one on that side, there is nothing to say.
+func (c *dsChecker) nestedField(key string, e MappingEntry) {
+	if (e.Kind != FromKey && e.Kind != FromValue) || !strings.Contains(e.Path, ".") {
+		return
+	}
+	for _, alias := range strings.Split(c.cfg.Values["transforms"], ",") {
+		alias = strings.TrimSpace(alias)
+		if alias != "" && c.cfg.Values["transforms."+alias+".type"] == flattenClass[e.Kind] {
+			return
+		}
+	}
+	c.at(key, Warning, fmt.Sprintf("flatten the record first: transforms: flatten, transforms.flatten.type: %s, transforms.flatten.delimiter: .", flattenClass[e.Kind]),
+		"the connector reads %s as the single field %q, not as a nested path: a record without that top-level field is not written", e.Field(), e.Path)
 }
 
 // specialColumns checks __ttl and __timestamp against the table's ttl.
