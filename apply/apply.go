@@ -287,6 +287,7 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 		return r.Outcome == Applied && r.Change.Kind == diff.KindSink && r.Change.Action != diff.Delete
 	}
 	ready := make([]bool, len(results))
+	reconfigured := make([]bool, len(results))
 	start := time.Now()
 	for {
 		waiting := 0
@@ -305,6 +306,12 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 				wantTasks, _ = strconv.Atoi(d.Config.Values["tasks.max"])
 			}
 			done, failedTasks := settled(conns[r.Change.Name], r.Change.StateAfter, wantTasks, time.Since(start) > taskCountGrace)
+			if done && !reconfigured[i] && r.Change.Action == diff.Update && r.Change.StateAfter == diff.Running {
+				// The old tasks stay RUNNING until Connect has reconfigured the
+				// connector: ready only once the task configs carry the new values.
+				reconfigured[i] = s.tasksReconfigured(ctx, c, r.Change)
+				done = reconfigured[i]
+			}
 			switch {
 			case len(failedTasks) > 0:
 				r.Outcome, r.FailedTasks = Failed, failedTasks
@@ -333,6 +340,31 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 		case <-time.After(o.PollInterval):
 		}
 	}
+}
+
+// tasksReconfigured reports whether every task config of an updated sink carries
+// the desired value of each key it holds (task configs hold some or all of the
+// connector's keys, plus their own, such as task.class).
+func (s *Session) tasksReconfigured(ctx context.Context, c *connect.Client, ch diff.Change) bool {
+	d := s.Sinks[key(ch.Cluster, ch.Name)]
+	if d == nil {
+		return true
+	}
+	tasks, err := c.TaskConfigs(ctx, ch.Name)
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, tc := range tasks {
+		for k, want := range d.Config.Values {
+			if d.Config.Sensitive[k] || looksSensitive(k) {
+				continue // compared by the plan already; never held here
+			}
+			if got, ok := tc[k]; ok && got != want {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // taskCountGrace is how long waitReady expects a connector to have

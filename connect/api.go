@@ -316,6 +316,24 @@ func (c *Client) Config(ctx context.Context, name string) (map[string]string, er
 	return cfg, err
 }
 
+// TaskConfigs reads the configs the connector generated for its tasks, by task
+// id: GET /connectors/{name}/tasks. After a config write they change only once
+// the connector has been reconfigured, so they tell whether the running tasks
+// can have the new config.
+func (c *Client) TaskConfigs(ctx context.Context, name string) ([]map[string]string, error) {
+	var tasks []struct {
+		Config map[string]string `json:"config"`
+	}
+	if _, err := c.do(ctx, request{method: http.MethodGet, path: connectorPath(name, "tasks"), out: &tasks}); err != nil {
+		return nil, err
+	}
+	out := make([]map[string]string, len(tasks))
+	for i, t := range tasks {
+		out[i] = t.Config
+	}
+	return out, nil
+}
+
 // Status reads a connector's status: GET /connectors/{name}/status. Right
 // after a create it can answer 404 for a moment (IsNotFound); that is not
 // retried here, since the caller polls.
