@@ -1,5 +1,5 @@
 # connectsync. `make demo` and `make test` are the two commands a newcomer needs.
-.PHONY: build test unit lint demo fuzz bench clean
+.PHONY: build test unit lint demo fuzz bench clean test-datastax-1.4.0
 
 GO ?= go
 
@@ -10,6 +10,12 @@ build:
 # real local cluster (started here if it is not up, and stopped again after).
 test: lint
 	bash scripts/test.sh
+
+# The DataStax end-to-end suite against connector 1.4.0 as well (make test runs it too
+# when DATASTAX_CONNECTOR_14 exists); the cluster gets its own connector back afterwards.
+DATASTAX_CONNECTOR_14 ?= $(abspath ../shared/plugins/datastax-kafka-connector/1.4.0)
+test-datastax-1.4.0:
+	bash scripts/test-datastax.sh $(DATASTAX_CONNECTOR_14) 1.4.0
 
 # Unit tests only: no cluster needed.
 unit:

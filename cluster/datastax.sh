@@ -103,7 +103,7 @@ fetch_deps() {
 	command -v mvn >/dev/null || die "Maven is missing (apt-get install -y maven)"
 	say "fetching the connector's $n runtime dependencies from Maven Central (Maven)"
 	find_java
-	JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$JAVA")")") mvn -B -q -f "$tmp/pom.xml" ${MAVEN_ARGS_EXTRA:-} \
+	JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$JAVA")")") mvn -B -q -Dstyle.color=never -f "$tmp/pom.xml" ${MAVEN_ARGS_EXTRA:-} \
 		org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
 		-DoutputDirectory="$tmp/plugin" -DincludeScope=runtime >&2 ||
 		die "Maven could not fetch the dependencies listed in $deps (see above)"

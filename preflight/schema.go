@@ -512,12 +512,13 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 		add(diff.SevError, field, "remove ttl and __ttl: Cassandra has no TTL for counters",
 			"the table has counter columns, and the connector cannot set a TTL when it updates a counter table")
 	} else if tb.isCounter() {
-		// Seen on the real connector (internal/datastaxe2e TestConnectorVerdict): the
-		// task runs, and every record fails with "message_internal_timestamp is not a
-		// variable in this bound statement": the connector binds the record's
+		// Seen on the real connector, 1.5.0 and 1.4.0 (internal/datastaxe2e
+		// TestConnectorVerdict): the task runs, and every record fails with
+		// "message_internal_timestamp is not a variable in this bound statement"
+		// (kafka_internal_timestamp on 1.4.0): the connector binds the record's
 		// timestamp, for which its counter UPDATE has no USING TIMESTAMP.
 		add(diff.SevError, "table", "the connector cannot update counter tables: write counters with another consumer, or map into a table without counter columns",
-			"the table has counter columns, and the connector fails every record it writes to a counter table (message_internal_timestamp is not a variable in this bound statement)")
+			"the table has counter columns, and the connector fails every record it writes to a counter table (\"message_internal_timestamp is not a variable in this bound statement\" on 1.5.0, kafka_internal_timestamp on 1.4.0)")
 	}
 	return out
 }
