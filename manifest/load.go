@@ -108,6 +108,13 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	}
 	d := &decoder{src: src}
 	var f file
+	if isNull(root) {
+		// "---", "null" or "~" alone: a document with nothing in it, which
+		// declares no version either.
+		d.errorf(root, "version", "a manifest starts with version: 1",
+			"missing: the file holds an empty (null) YAML document")
+		return d.diags
+	}
 	d.decode(root, reflect.ValueOf(&f).Elem(), "")
 	if root.Kind == yaml.MappingNode {
 		switch {
