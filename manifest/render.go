@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -158,11 +159,16 @@ func (b *builder) value(key, from string, v Value) {
 	s, err := b.res.Resolve(v)
 	if err != nil {
 		at := b.loc(from)
+		hint := "set the variable or create the file before running connectsync"
+		var h interface{ Hint() string }
+		if errors.As(err, &h) {
+			hint = h.Hint()
+		}
 		b.diags = append(b.diags, Diagnostic{
 			Pos:     at.Pos,
 			Path:    at.Path,
 			Message: fmt.Sprintf("cannot resolve %s: %v", v.Ref(), err),
-			Hint:    "set the variable or create the file before running connectsync",
+			Hint:    hint,
 		})
 		s = ""
 	}
