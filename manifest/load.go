@@ -113,7 +113,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 		// declares no version either.
 		d.errorf(root, "version", "a manifest starts with version: 1",
 			"missing: the file holds an empty (null) YAML document")
-		return d.diags
+		return d.finish()
 	}
 	d.decode(root, reflect.ValueOf(&f).Elem(), "")
 	if root.Kind == yaml.MappingNode {
@@ -147,7 +147,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 		s.Origin = Origin{Src: src, Path: fmt.Sprintf("sinks[%d]", i)}
 		m.Sinks = append(m.Sinks, s)
 	}
-	return d.diags
+	return d.finish()
 }
 
 // parseOne parses a YAML stream that must hold exactly one document.

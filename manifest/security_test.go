@@ -5,8 +5,10 @@ package manifest_test
 // test names the defect it guards; docs/security.md lists them.
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -123,5 +125,53 @@ func TestSecuritySecretFileReadsRegularFilesOnly(t *testing.T) {
 		`: secret file ` + huge + ` is larger than 64 KiB (hint: a secret file holds only the secret value; point secretFile at the right file)`
 	if len(ds) != 1 || ds[0].String() != want {
 		t.Fatalf("got %v\nwant %s", ds, want)
+	}
+}
+
+// Defect 11: errors count against the alias expansion cap, and a file
+// reports at most 50 of them and then "and N more". Before, unknown keys
+// under nested aliases were not counted: a 2 KB file gave 810,000 lines.
+func TestSecurityAliasedErrorsAreCapped(t *testing.T) {
+	const k = 30
+	var b strings.Builder
+	b.WriteString("version: 1\nsinks:\n  - &sink\n    name: s\n    cluster: c\n    topics:\n      t0:\n        tables: &tables\n          - &row {")
+	for i := 0; i < k; i++ {
+		fmt.Fprintf(&b, "bogus%d: 1, ", i)
+	}
+	b.WriteString("}\n")
+	for i := 1; i < k; i++ {
+		b.WriteString("          - *row\n")
+	}
+	for i := 1; i < k; i++ {
+		fmt.Fprintf(&b, "      t%d: {tables: *tables}\n", i)
+	}
+	for i := 1; i < k; i++ {
+		b.WriteString("  - *sink\n")
+	}
+	start := time.Now()
+	_, ds := manifest.Parse("m.yaml", []byte(b.String()))
+	if len(ds) > 52 {
+		t.Fatalf("%d diagnostics, want at most 50, the expansion error and one \"and N more\"", len(ds))
+	}
+	text := ds.Error()
+	if !regexp.MustCompile(`m\.yaml:\d+:\d+: and \d+ more errors in this file, not shown \(hint: fix the first 50`).MatchString(text) {
+		t.Errorf("no located \"and N more\" line:\n%s", text)
+	}
+	if !strings.Contains(text, "expands to more than 100000 values") {
+		t.Errorf("the expansion cap is not reported:\n%s", text)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s", d)
+	}
+
+	// Without aliases too: 60 unknown keys give 50 lines and "and 10 more".
+	b.Reset()
+	b.WriteString("version: 1\n")
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&b, "bogus%d: 1\n", i)
+	}
+	_, ds = manifest.Parse("m.yaml", []byte(b.String()))
+	if len(ds) != 51 || ds[50].String() != `m.yaml:52:1: and 10 more errors in this file, not shown (hint: fix the first 50 and run validate again)` {
+		t.Fatalf("got %d diagnostics, last %q", len(ds), ds[len(ds)-1].String())
 	}
 }
