@@ -152,3 +152,37 @@ func TestSecurityDefaultLockDirIsPerUser(t *testing.T) {
 		t.Fatalf("LockDir() = %s, want a directory named after the user", dir)
 	}
 }
+
+// Defect 13: plan -f DIR -out FILE could not save the plan ("read DIR: is a
+// directory"). The digest of a directory covers the files Load reads in it,
+// so that adding, changing or removing one makes the saved plan stale.
+func TestSecurityPlanFileDigestCoversDirectory(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.yaml", "version: 1\n")
+	write("notes.txt", "not a manifest\n")
+	d1, err := apply.ManifestDigest([]string{dir})
+	if err != nil {
+		t.Fatalf("digest of a directory: %v", err)
+	}
+	write("notes.txt", "still not a manifest\n")
+	if d, _ := apply.ManifestDigest([]string{dir}); d != d1 {
+		t.Error("a file Load does not read changed the digest")
+	}
+	write("b.yml", "version: 1\n")
+	d2, _ := apply.ManifestDigest([]string{dir})
+	if d2 == d1 {
+		t.Error("adding a manifest to the directory left the digest as it was")
+	}
+	write("b.yml", "version: 1\nsinks: []\n")
+	if d, _ := apply.ManifestDigest([]string{dir}); d == d2 {
+		t.Error("changing a manifest in the directory left the digest as it was")
+	}
+	if _, err := apply.ManifestDigest([]string{filepath.Join(dir, "missing")}); err == nil {
+		t.Error("a missing path gave a digest")
+	}
+}
