@@ -501,6 +501,7 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		}
 		cfg, diags := RenderSink(s, Unresolved{})
 		v.diags = append(v.diags, diags...)
+		v.diags = append(v.diags, CheckConnect(cfg)...)
 		if s.IsDataStax() {
 			for _, d := range CheckDataStax(cfg) {
 				if !aboutBrokenTopic(s, d, broken) {

@@ -23,6 +23,14 @@ log="$(mktemp)"
 echo "== go test ./... (cluster at $state)"
 CONNECTSYNC_CLUSTER="$state" go test -count=1 -p 1 -timeout 30m -v ./... 2>&1 | tee "$log" | grep -E '^(=== RUN|--- |    --- |ok |FAIL|PASS|panic)' | grep -v '^=== RUN'
 rc=${PIPESTATUS[0]}
+
+# A short fuzz of the manifest loader on every run (issue 9); make fuzz runs
+# it longer. A crasher is saved under manifest/testdata/fuzz/FuzzLoad.
+echo "== go test ./manifest -fuzz FuzzLoad -fuzztime 15s"
+if ! go test ./manifest -run '^$' -fuzz FuzzLoad -fuzztime 15s; then
+  echo "connectsync: fuzzing the manifest loader failed" >&2
+  rc=1
+fi
 passed=$(grep -cE '^\s*--- PASS' "$log")
 failed=$(grep -cE '^\s*--- FAIL' "$log")
 skipped=$(grep -cE '^\s*--- SKIP' "$log")
