@@ -2,12 +2,15 @@ package apply
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -423,19 +426,24 @@ func settled(c connect.Connector, want string, wantTasks int, anyCount bool) (bo
 
 // WriteFileAtomic writes data to path through a temporary file in the same
 // directory and a rename, so that a reader never sees half a file and a
-// secret never sits in a file with a looser mode.
+// secret never sits in a file with a looser mode. A file of mode 0600 (one
+// that holds a secret) gets exactly 0600; any other mode is filtered by the
+// process's umask, as every other tool's files are.
 func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	tmp, err := createTemp(dir, "."+filepath.Base(path)+".", mode)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
+	if mode == 0o600 {
+		if err := tmp.Chmod(mode); err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
@@ -445,4 +453,62 @@ func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// createTemp creates a new file prefix<random> in dir with mode perm, which
+// the umask filters (os.CreateTemp always uses 0600).
+func createTemp(dir, prefix string, perm fs.FileMode) (*os.File, error) {
+	for try := 0; ; try++ {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) && try < 10 {
+			continue
+		}
+		return f, err
+	}
+}
+
+// ErrOutsideTree is returned by WriteFileUnder when a directory on the way
+// to a file is a symbolic link (or not a directory), which could take the
+// write outside the output tree.
+var ErrOutsideTree = errors.New("render writes only inside the output directory")
+
+// WriteFileUnder writes data to root/rel with WriteFileAtomic, creating the
+// directories in between, and refuses to go through any of them that is a
+// symbolic link: a link planted inside the output tree (out/prod ->
+// /etc/kafka) would otherwise make render write outside it. root itself may
+// be a link; it is the user's choice of where to write.
+func WriteFileUnder(root, rel string, data []byte, mode fs.FileMode) error {
+	if !filepath.IsLocal(rel) {
+		return fmt.Errorf("%s: %w", rel, ErrOutsideTree)
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return err
+	}
+	parts := strings.Split(filepath.ToSlash(filepath.Clean(rel)), "/")
+	dir := root
+	for _, p := range parts[:len(parts)-1] {
+		dir = filepath.Join(dir, p)
+		info, err := os.Lstat(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				return err
+			}
+			if info, err = os.Lstat(dir); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link: %w", dir, ErrOutsideTree)
+		case !info.IsDir():
+			return fmt.Errorf("%s is not a directory: %w", dir, ErrOutsideTree)
+		}
+	}
+	return WriteFileAtomic(filepath.Join(root, filepath.FromSlash(rel)), data, mode)
 }

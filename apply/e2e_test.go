@@ -16,6 +16,7 @@ import (
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/internal/cli"
 	"github.com/connectsync/connectsync/internal/testcluster"
+	"github.com/connectsync/connectsync/manifest"
 )
 
 // These tests drive the connectsync CLI against the real local cluster:
@@ -295,14 +296,18 @@ func TestSecondApplyFailsFast(t *testing.T) {
 	testcluster.Get(t)
 	dir := t.TempDir()
 	t.Setenv("CONNECTSYNC_LOCK_DIR", dir)
-	urls := []string{"http://127.0.0.1:38083", "http://127.0.0.1:38084", "http://127.0.0.1:38085"}
-	lock, err := apply.Acquire(apply.LockPath(dir, "local", urls), "held by the test")
+	mf := writeManifest(t, dir, "")
+	m, ds := manifest.Load(mf)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	lock, err := apply.Acquire(apply.LockPath(dir, m.Clusters[0]), "held by the test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lock.Release()
 	start := time.Now()
-	r := connectsync(t, nil, "apply", "-f", writeManifest(t, dir, ""), "--auto-approve")
+	r := connectsync(t, nil, "apply", "-f", mf, "--auto-approve")
 	if r.code != 1 || !strings.Contains(r.stderr, "another apply holds the lock: pid") || !strings.Contains(r.stderr, "held by the test") {
 		t.Fatalf("second apply:\n%s", r)
 	}

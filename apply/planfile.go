@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/manifest"
 )
 
 // PlanFileVersion is the format of a saved plan.
@@ -81,8 +82,14 @@ func SaveChanges(p *diff.Plan) []SavedChange {
 
 func ptr(s string) *string { return &s }
 
-// ManifestDigest returns a digest of the manifest files' bytes.
-func ManifestDigest(files []string) (string, error) {
+// ManifestDigest returns a digest of the bytes of the manifest files that
+// paths name. A directory stands for the files Load reads in it, so that a
+// file added to, changed in or removed from it makes a saved plan stale.
+func ManifestDigest(paths []string) (string, error) {
+	files, errs := manifest.Expand(paths...)
+	if len(errs) > 0 {
+		return "", errs[0]
+	}
 	h := sha256.New()
 	sorted := append([]string(nil), files...)
 	sort.Strings(sorted)

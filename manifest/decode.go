@@ -26,11 +26,20 @@ type decoder struct {
 	// file whose aliases nest ("billion laughs") from taking the machine.
 	values  int
 	tooMany bool
+	// hidden counts the errors past maxDiagnostics, and firstHidden is
+	// where the first of them was.
+	hidden      int
+	firstHidden Pos
 }
 
-// maxValues bounds the nodes one file may expand to through aliases. A
-// large real manifest has a few thousand.
+// maxValues bounds the nodes (and diagnostics) one file may expand to
+// through aliases. A large real manifest has a few thousand.
 const maxValues = 100_000
+
+// maxDiagnostics bounds the problems reported for one file. Past it, a
+// file is not worth reading line by line: fifty errors say enough, and a
+// few aliases could otherwise repeat one mistake a million times.
+const maxDiagnostics = 50
 
 // yamlNodeDecoder is implemented by types that decode themselves from a node,
 // such as Value, which is a string or a secret reference.
@@ -39,6 +48,18 @@ type yamlNodeDecoder interface {
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
+	// Every diagnostic counts against maxValues like a decoded value: an
+	// unknown key is not decoded, so a mapping of unknown keys reached
+	// through nested aliases would otherwise repeat its errors without
+	// limit.
+	d.values++
+	if len(d.diags) >= maxDiagnostics {
+		if d.hidden == 0 {
+			d.firstHidden = d.src.nodePos(n)
+		}
+		d.hidden++
+		return
+	}
 	d.diags = append(d.diags, Diagnostic{
 		Severity: Error,
 		Pos:      d.src.nodePos(n),
@@ -54,12 +75,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	if d.values++; d.values > maxValues {
-		if !d.tooMany {
-			d.tooMany = true
-			d.errorf(n, path, "write the values out instead of nesting YAML aliases",
-				"the file expands to more than %d values through YAML aliases", maxValues)
-		}
+	if !d.count(n, path) {
 		return
 	}
 	d.src.record(path, n)
@@ -149,6 +165,40 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.recordKey(joinPath(path, key), kn, vn)
 		d.decode(vn, v.Field(idx), joinPath(path, key))
 	})
+}
+
+// count counts one more node or key against maxValues, and reports false
+// once the file has expanded past it. The error about it is always kept,
+// even past maxDiagnostics: it explains why the others stop.
+func (d *decoder) count(n *yaml.Node, path string) bool {
+	if d.values++; d.values <= maxValues {
+		return true
+	}
+	if !d.tooMany {
+		d.tooMany = true
+		d.diags = append(d.diags, Diagnostic{
+			Severity: Error,
+			Pos:      d.src.nodePos(n),
+			Path:     path,
+			Message:  fmt.Sprintf("the file expands to more than %d values through YAML aliases", maxValues),
+			Hint:     "write the values out instead of nesting YAML aliases",
+		})
+	}
+	return false
+}
+
+// finish returns the file's diagnostics, with one line saying how many
+// errors were left out past maxDiagnostics.
+func (d *decoder) finish() Diagnostics {
+	if d.hidden > 0 {
+		d.diags = append(d.diags, Diagnostic{
+			Severity: Error,
+			Pos:      d.firstHidden,
+			Message:  fmt.Sprintf("and %d more errors in this file, not shown", d.hidden),
+			Hint:     fmt.Sprintf("fix the first %d and run validate again", maxDiagnostics),
+		})
+	}
+	return d.diags
 }
 
 // recordKey makes a field whose value is a mapping or a list point at its

@@ -27,11 +27,33 @@ func Load(paths ...string) (*Manifest, Diagnostics) {
 	if len(paths) == 0 {
 		return m, Diagnostics{{Message: "no manifest given", Hint: "pass -f FILE or -f DIR"}}
 	}
+	files, errs := Expand(paths...)
+	for _, e := range errs {
+		diags = append(diags, Diagnostic{Pos: Pos{File: e.Path}, Message: e.Err.Error()})
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			diags = append(diags, Diagnostic{Pos: Pos{File: f}, Message: err.Error()})
+			continue
+		}
+		diags = append(diags, m.add(f, filepath.Dir(f), data)...)
+	}
+	return m, diags.Sort()
+}
+
+// Expand lists the manifest files that paths name, in the order Load reads
+// them: a file as given, a directory's .yaml and .yml files below it in
+// lexical order (hidden entries skipped), each file once. A path that cannot
+// be expanded is an error of its own; the others are still listed.
+func Expand(paths ...string) ([]string, []*fs.PathError) {
+	var out []string
+	var errs []*fs.PathError
 	seen := map[string]bool{}
 	for _, p := range paths {
 		files, err := expand(p)
 		if err != nil {
-			diags = append(diags, Diagnostic{Pos: Pos{File: p}, Message: err.Error()})
+			errs = append(errs, &fs.PathError{Op: "read", Path: p, Err: err})
 			continue
 		}
 		for _, f := range files {
@@ -40,15 +62,10 @@ func Load(paths ...string) (*Manifest, Diagnostics) {
 				continue
 			}
 			seen[abs] = true
-			data, err := os.ReadFile(f)
-			if err != nil {
-				diags = append(diags, Diagnostic{Pos: Pos{File: f}, Message: err.Error()})
-				continue
-			}
-			diags = append(diags, m.add(f, filepath.Dir(f), data)...)
+			out = append(out, f)
 		}
 	}
-	return m, diags.Sort()
+	return out, errs
 }
 
 // Parse reads one manifest from data, as if from a file named name.
@@ -108,6 +125,13 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	}
 	d := &decoder{src: src}
 	var f file
+	if isNull(root) {
+		// "---", "null" or "~" alone: a document with nothing in it, which
+		// declares no version either.
+		d.errorf(root, "version", "a manifest starts with version: 1",
+			"missing: the file holds an empty (null) YAML document")
+		return d.finish()
+	}
 	d.decode(root, reflect.ValueOf(&f).Elem(), "")
 	if root.Kind == yaml.MappingNode {
 		switch {
@@ -140,7 +164,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 		s.Origin = Origin{Src: src, Path: fmt.Sprintf("sinks[%d]", i)}
 		m.Sinks = append(m.Sinks, s)
 	}
-	return d.diags
+	return d.finish()
 }
 
 // parseOne parses a YAML stream that must hold exactly one document.

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -158,11 +159,16 @@ func (b *builder) value(key, from string, v Value) {
 	s, err := b.res.Resolve(v)
 	if err != nil {
 		at := b.loc(from)
+		hint := "set the variable or create the file before running connectsync"
+		var h interface{ Hint() string }
+		if errors.As(err, &h) {
+			hint = h.Hint()
+		}
 		b.diags = append(b.diags, Diagnostic{
 			Pos:     at.Pos,
 			Path:    at.Path,
 			Message: fmt.Sprintf("cannot resolve %s: %v", v.Ref(), err),
-			Hint:    "set the variable or create the file before running connectsync",
+			Hint:    hint,
 		})
 		s = ""
 	}
@@ -231,7 +237,7 @@ func RenderWorker(c *Cluster, w *Worker, res Resolver) (*Config, Diagnostics) {
 	host, port := advertised(w)
 	b.list("listeners", "listeners", w.Listeners)
 	b.str("rest.advertised.host.name", "advertisedHost", host)
-	if port != 0 {
+	if port != 0 || w.AdvertisedPort != nil {
 		b.set("rest.advertised.port", "advertisedPort", strconv.Itoa(port))
 	}
 	b.str("rest.advertised.listener", "advertisedListener", w.AdvertisedListener)
@@ -246,26 +252,29 @@ func (b *builder) withOrigin(o Origin) *builder {
 }
 
 // advertised returns the REST host and port other workers use to reach w:
-// the declared ones, or else the host and port of its URL.
+// the declared ones, or else the host and port of its URL. A declared port
+// is used as written, 0 included: validate rejects a port out of range, and
+// render never swaps it for the URL's.
 func advertised(w *Worker) (string, int) {
-	host, port := w.AdvertisedHost, w.AdvertisedPort
+	host := w.AdvertisedHost
 	u, err := url.Parse(w.URL)
-	if err != nil || u.Host == "" {
-		return host, port
-	}
-	if host == "" {
+	ok := err == nil && u.Host != ""
+	if host == "" && ok {
 		host = u.Hostname()
 	}
-	if port == 0 {
-		if p, err := strconv.Atoi(u.Port()); err == nil {
-			port = p
-		} else if u.Scheme == "https" {
-			port = 443
-		} else {
-			port = 80
-		}
+	switch {
+	case w.AdvertisedPort != nil:
+		return host, *w.AdvertisedPort
+	case !ok:
+		return host, 0
 	}
-	return host, port
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return host, p
+	}
+	if u.Scheme == "https" {
+		return host, 443
+	}
+	return host, 80
 }
 
 // AdvertisedEndpoint returns host:port as the other workers reach w.
@@ -279,9 +288,9 @@ func AdvertisedEndpoint(w *Worker) string {
 func RenderSink(s *Sink, res Resolver) (*Config, Diagnostics) {
 	b := newBuilder(s.Origin, res)
 	b.set("connector.class", "class", s.ConnectorClass())
-	tasks := s.TasksMax
-	if tasks == 0 {
-		tasks = 1
+	tasks := 1 // Connect's default, when tasksMax is unset
+	if s.TasksMax != nil {
+		tasks = *s.TasksMax // as written: validate rejects 0 and below
 	}
 	b.set("tasks.max", "tasksMax", strconv.Itoa(tasks))
 	if len(s.Topics) > 0 {

@@ -64,9 +64,10 @@ type Cluster struct {
 	Name             string   `yaml:"name"`
 	BootstrapServers []string `yaml:"bootstrapServers"`
 	GroupID          string   `yaml:"groupId"`
-	// Brokers is the number of Kafka brokers, when known. It only serves to
-	// warn about replication factors the brokers cannot satisfy.
-	Brokers         int                       `yaml:"brokers"`
+	// Brokers is the number of Kafka brokers, when known (nil: unknown). It
+	// only serves to warn about replication factors the brokers cannot
+	// satisfy.
+	Brokers         *int                      `yaml:"brokers"`
 	Storage         Storage                   `yaml:"storage"`
 	Converters      Converters                `yaml:"converters"`
 	PluginPath      []string                  `yaml:"pluginPath"`
@@ -155,8 +156,9 @@ type Prune struct {
 // Preflight settings for plan.
 type Preflight struct {
 	// CassandraSchema checks every DataStax sink's tables and mappings
-	// against the live Cassandra schema.
-	CassandraSchema bool `yaml:"cassandraSchema"`
+	// against the live Cassandra schema. Nil is unset: a sink's unset
+	// setting falls back to its cluster's, and a cluster's to false.
+	CassandraSchema *bool `yaml:"cassandraSchema"`
 }
 
 // Worker is one distributed worker process.
@@ -171,7 +173,7 @@ type Worker struct {
 	// AdvertisedHost and AdvertisedPort are what the other workers use to
 	// forward requests to this one. They default to the URL's host and port.
 	AdvertisedHost     string           `yaml:"advertisedHost"`
-	AdvertisedPort     int              `yaml:"advertisedPort"`
+	AdvertisedPort     *int             `yaml:"advertisedPort"`
 	AdvertisedListener string           `yaml:"advertisedListener"`
 	Properties         map[string]Value `yaml:"properties"`
 	// PropertiesFile is where this worker's deployed properties file lives,
@@ -200,8 +202,10 @@ type Sink struct {
 	Name    string `yaml:"name"`
 	Cluster string `yaml:"cluster"`
 	// State is running (the default), paused or stopped.
-	State    string `yaml:"state"`
-	TasksMax int    `yaml:"tasksMax"`
+	State string `yaml:"state"`
+	// TasksMax is tasks.max; nil renders Connect's default, 1. An explicit
+	// 0 is rendered as written, and validate rejects it.
+	TasksMax *int `yaml:"tasksMax"`
 	// Class defaults to the DataStax sink.
 	Class     string            `yaml:"class"`
 	Cassandra *Cassandra        `yaml:"cassandra"`
@@ -228,6 +232,23 @@ func (s *Sink) IsDataStax() bool { return IsDataStaxClass(s.ConnectorClass()) }
 // IsDataStaxClass reports whether class is the DataStax sink or its alias.
 func IsDataStaxClass(class string) bool {
 	return class == DataStaxClass || class == DataStaxLegacyClass
+}
+
+// BrokerCount returns the declared number of brokers, 0 when unknown.
+func (c *Cluster) BrokerCount() int {
+	if c.Brokers == nil {
+		return 0
+	}
+	return *c.Brokers
+}
+
+// WantsCassandraSchema reports whether plan checks a sink's tables against
+// Cassandra: the sink's own preflight setting, else its cluster's.
+func WantsCassandraSchema(c *Cluster, s *Sink) bool {
+	if s.Preflight != nil && s.Preflight.CassandraSchema != nil {
+		return *s.Preflight.CassandraSchema
+	}
+	return c != nil && c.Preflight.CassandraSchema != nil && *c.Preflight.CassandraSchema
 }
 
 // DesiredState returns the sink's state, defaulting to running.

@@ -73,6 +73,14 @@ var (
 	topicName  = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 )
 
+// maxNameBytes is the longest name of each kind of object. render writes
+// every object under a name of its own, and a file system name component
+// (ext4, APFS, NTFS, XFS) holds at most 255 bytes: a cluster and a worker
+// are directories, a sink is <name>.json. Kafka Connect sets no limit of
+// its own on a connector name (its consumer group, connect-<name>, has none
+// either), so the file name is the limit.
+var maxNameBytes = map[string]int{"cluster": 255, "worker": 255, "sink": 255 - len(".json")}
+
 func (v *validator) name(o Origin, what, name string) bool {
 	switch {
 	case name == "":
@@ -82,16 +90,57 @@ func (v *validator) name(o Origin, what, name string) bool {
 		v.errorf(o, "name", "use letters, digits, '.', '_' and '-', starting with a letter or digit",
 			"%q is not a valid %s name", name, what)
 		return false
+	case len(name) > maxNameBytes[what]:
+		where := "a directory"
+		if what == "sink" {
+			where = "<name>.json"
+		}
+		v.errorf(o, "name", fmt.Sprintf("shorten it: render writes it as %s, and a file name is at most 255 bytes", where),
+			"a %s name may be at most %d bytes, this one has %d", what, maxNameBytes[what], len(name))
+		// Still a name that references resolve against: reporting every
+		// reference as unknown would only repeat the problem.
 	}
 	return true
+}
+
+// caseCollision reports a name that differs from one already seen only in
+// case. render writes each as a file or directory of its own, and on a
+// case-insensitive file system (macOS and Windows by default) the second
+// overwrites the first. seen maps the lower-cased key to the first object.
+func (v *validator) caseCollision(o Origin, what, key, name string, seen map[string]Origin, firstName map[string]string) {
+	k := strings.ToLower(key)
+	first, dup := seen[k]
+	switch {
+	case !dup:
+		seen[k], firstName[k] = o, name
+	case firstName[k] != name:
+		v.errorf(o, "name", "rename one of them",
+			"%s name %q differs from %q (%s) only in case: their rendered files collide on case-insensitive file systems",
+			what, name, firstName[k], first.At("name"))
+	}
+}
+
+// kafkaTopicProblem says why name is not a valid Kafka topic name, or "".
+func kafkaTopicProblem(name string) string {
+	switch {
+	case !topicName.MatchString(name):
+		return "topic names use letters, digits, '.', '_' and '-'"
+	case name == "." || name == "..":
+		return "Kafka does not allow \".\" or \"..\" as a topic name"
+	case len(name) > 249:
+		return fmt.Sprintf("a Kafka topic name is at most 249 characters, this one has %d", len(name))
+	}
+	return ""
 }
 
 func (v *validator) clusters() map[string]*Cluster {
 	byName := map[string]*Cluster{}
 	groupIDs := map[string]*Cluster{}
 	topics := map[string]string{} // topic -> path of first use
+	folded, foldedName := map[string]Origin{}, map[string]string{}
 	for _, c := range v.m.Clusters {
 		if v.name(c.Origin, "cluster", c.Name) {
+			v.caseCollision(c.Origin, "cluster", c.Name, c.Name, folded, foldedName)
 			if first, dup := byName[c.Name]; dup {
 				v.errorf(c.Origin, "name", "cluster names must be unique",
 					"cluster %q is already declared at %s", c.Name, first.At("name"))
@@ -124,6 +173,10 @@ func (v *validator) clusters() map[string]*Cluster {
 				"group.id %q is also used by cluster %q", c.GroupID, first.Name)
 		} else {
 			groupIDs[c.GroupID] = c
+		}
+		if b := c.Brokers; b != nil && *b < 1 {
+			v.errorf(c.Origin, "brokers", "write the number of Kafka brokers, or leave it out if unknown",
+				"brokers %d is invalid: a Kafka cluster has at least 1 broker", *b)
 		}
 		v.storage(c, topics)
 		v.converter(c, "key", c.Converters.Key, true)
@@ -184,8 +237,8 @@ func (v *validator) storage(c *Cluster, topics map[string]string) {
 		switch {
 		case t.st.Topic == "":
 			v.errorf(c.Origin, rel+".topic", "name the topic, for example connect-"+t.name+"s", "missing")
-		case !topicName.MatchString(t.st.Topic):
-			v.errorf(c.Origin, rel+".topic", "use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t.st.Topic)
+		case kafkaTopicProblem(t.st.Topic) != "":
+			v.errorf(c.Origin, rel+".topic", kafkaTopicProblem(t.st.Topic), "%q is not a valid topic name", t.st.Topic)
 		case seen[t.st.Topic] != "":
 			v.errorf(c.Origin, rel+".topic", "each storage topic needs its own name",
 				"topic %q is also the %s topic", t.st.Topic, seen[t.st.Topic])
@@ -203,13 +256,13 @@ func (v *validator) storage(c *Cluster, topics map[string]string) {
 			case *rf == 0 || *rf < -1:
 				v.errorf(c.Origin, rel+".replicationFactor", "use 1 or more, or -1 for the broker default",
 					"replication factor %d is invalid", *rf)
-			case c.Brokers > 0 && *rf > c.Brokers:
+			case c.BrokerCount() > 0 && *rf > c.BrokerCount():
 				v.warnf(c.Origin, rel+".replicationFactor", "lower it, or correct brokers",
-					"replication factor %d is more than the %d brokers declared: the workers will not start", *rf, c.Brokers)
+					"replication factor %d is more than the %d brokers declared: the workers will not start", *rf, c.BrokerCount())
 			}
-		} else if c.Brokers > 0 && c.Brokers < 3 {
-			v.warnf(c.Origin, rel, fmt.Sprintf("set replicationFactor: %d", c.Brokers),
-				"the replication factor defaults to 3, more than the %d brokers declared", c.Brokers)
+		} else if n := c.BrokerCount(); n > 0 && n < 3 {
+			v.warnf(c.Origin, rel, fmt.Sprintf("set replicationFactor: %d", n),
+				"the replication factor defaults to 3, more than the %d brokers declared", n)
 		}
 		if p := t.st.Partitions; p != nil {
 			switch {
@@ -268,8 +321,10 @@ func (v *validator) workers(clusters map[string]*Cluster) {
 	urls := map[string]*Worker{}
 	endpoints := map[string]*Worker{}
 	listeners := map[string]*Worker{}
+	folded, foldedName := map[string]Origin{}, map[string]string{}
 	for _, w := range v.m.Workers {
 		if v.name(w.Origin, "worker", w.Name) {
+			v.caseCollision(w.Origin, "worker", w.Cluster+"\x00"+w.Name, w.Name, folded, foldedName)
 			if first, dup := names[w.Name]; dup {
 				v.errorf(w.Origin, "name", "worker names must be unique", "worker %q is already declared at %s", w.Name, first.At("name"))
 			} else {
@@ -297,8 +352,8 @@ func (v *validator) workers(clusters map[string]*Cluster) {
 				endpoints[ep] = w
 			}
 		}
-		if w.AdvertisedPort < 0 || w.AdvertisedPort > 65535 {
-			v.errorf(w.Origin, "advertisedPort", "use a port from 1 to 65535", "port %d is invalid", w.AdvertisedPort)
+		if p := w.AdvertisedPort; p != nil && (*p < 1 || *p > 65535) {
+			v.errorf(w.Origin, "advertisedPort", "use a port from 1 to 65535, or leave it out to use the URL's", "port %d is invalid", *p)
 		}
 		for i, l := range w.Listeners {
 			rel := fmt.Sprintf("listeners[%d]", i)
@@ -382,8 +437,10 @@ func isLoopback(host string) bool {
 
 func (v *validator) sinks(clusters map[string]*Cluster) {
 	names := map[string]*Sink{}
+	folded, foldedName := map[string]Origin{}, map[string]string{}
 	for _, s := range v.m.Sinks {
 		if v.name(s.Origin, "sink", s.Name) {
+			v.caseCollision(s.Origin, "sink", s.Cluster+"\x00"+s.Name, s.Name, folded, foldedName)
 			key := s.Cluster + "\x00" + s.Name
 			if first, dup := names[key]; dup {
 				v.errorf(s.Origin, "name", "connector names are unique within a cluster",
@@ -398,8 +455,9 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		default:
 			v.errorf(s.Origin, "state", "use running, paused or stopped", "unknown state %q", s.State)
 		}
-		if s.TasksMax < 0 {
-			v.errorf(s.Origin, "tasksMax", "use 1 or more", "tasksMax %d is invalid", s.TasksMax)
+		if s.TasksMax != nil && *s.TasksMax < 1 {
+			v.errorf(s.Origin, "tasksMax", "use 1 or more, or leave it out for Connect's default of 1",
+				"tasksMax %d is invalid: Connect requires tasks.max >= 1", *s.TasksMax)
 		}
 		if s.Cassandra != nil && !s.IsDataStax() {
 			v.errorf(s.Origin, "cassandra", "remove it, or remove class to use the DataStax sink",
@@ -414,8 +472,8 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		broken := map[string]bool{}
 		for _, t := range sortedKeys(s.Topics) {
 			rel := joinPath("topics", t)
-			if !topicName.MatchString(t) || len(t) > 249 {
-				v.errorf(s.Origin, rel, "topic names use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t)
+			if p := kafkaTopicProblem(t); p != "" {
+				v.errorf(s.Origin, rel, p, "%q is not a valid topic name", t)
 				broken[t] = true
 			}
 			if s.Topics[t] == nil {
@@ -443,6 +501,7 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		}
 		cfg, diags := RenderSink(s, Unresolved{})
 		v.diags = append(v.diags, diags...)
+		v.diags = append(v.diags, CheckConnect(cfg)...)
 		if s.IsDataStax() {
 			for _, d := range CheckDataStax(cfg) {
 				if !aboutBrokenTopic(s, d, broken) {

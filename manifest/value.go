@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,14 +67,100 @@ func (v Value) Resolve(env Env) (string, error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(v.dir, path)
 		}
-		b, err := os.ReadFile(path)
+		b, err := readSecretFile(path)
 		if err != nil {
-			// The error names the path, never the content.
-			return "", fmt.Errorf("cannot read secret file: %w", err)
+			return "", err
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
 	return v.Text, nil
+}
+
+// MaxSecretFileSize caps a secret file: 64 KiB. A password, a token or even
+// a PEM private key with its chain is a few KiB at most, and the value ends
+// up on one line of a properties file and in a REST body. Anything larger is
+// not a secret value but the wrong file (a keystore, a log, /dev/zero), and
+// reading it whole could exhaust memory.
+const MaxSecretFileSize = 64 << 10
+
+// SecretError is a secret that cannot be resolved, with a hint on how to
+// fix it. Its text names the variable or the file, never a value.
+type SecretError struct {
+	Problem string
+	Fix     string
+}
+
+func (e *SecretError) Error() string { return e.Problem }
+
+// Hint says how to fix the problem.
+func (e *SecretError) Hint() string { return e.Fix }
+
+// readSecretFile reads a secret file, refusing anything but a regular file
+// of at most MaxSecretFileSize bytes. A FIFO would block the open and the
+// read forever, a device never ends: the file is checked before it is
+// opened, opened without blocking, and checked again through the open
+// descriptor, so that it cannot be swapped in between.
+func readSecretFile(path string) ([]byte, error) {
+	notRegular := func(m fs.FileMode) error {
+		return &SecretError{
+			Problem: fmt.Sprintf("secret file %s is not a regular file (%s)", path, fileKind(m)),
+			Fix:     "point secretFile at a regular file that holds only the secret",
+		}
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		// The error names the path, never the content.
+		return nil, &SecretError{Problem: "cannot read secret file: " + err.Error(),
+			Fix: "create the file before running connectsync, or correct the path (relative paths are relative to the manifest)"}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, notRegular(info.Mode())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, &SecretError{Problem: "cannot read secret file: " + err.Error(),
+			Fix: "make the file readable by the user running connectsync"}
+	}
+	defer f.Close()
+	if info, err = f.Stat(); err != nil {
+		return nil, &SecretError{Problem: "cannot read secret file: " + err.Error(), Fix: "check the file"}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, notRegular(info.Mode())
+	}
+	tooLarge := &SecretError{
+		Problem: fmt.Sprintf("secret file %s is larger than %d KiB", path, MaxSecretFileSize>>10),
+		Fix:     "a secret file holds only the secret value; point secretFile at the right file",
+	}
+	if info.Size() > MaxSecretFileSize {
+		return nil, tooLarge
+	}
+	// The file may grow after the check: read at most one byte more than
+	// the cap, to tell.
+	b, err := io.ReadAll(io.LimitReader(f, MaxSecretFileSize+1))
+	if err != nil {
+		return nil, &SecretError{Problem: "cannot read secret file: " + err.Error(), Fix: "check the file"}
+	}
+	if len(b) > MaxSecretFileSize {
+		return nil, tooLarge
+	}
+	return b, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "type " + m.Type().String()
 }
 
 func (v *Value) decodeNode(d *decoder, n *yaml.Node, path string) {

@@ -118,10 +118,8 @@ func wantsSchema(t target, o Options) bool {
 	switch {
 	case o.CassandraSchema:
 		return true
-	case t.desired.Sink.Preflight != nil:
-		return t.desired.Sink.Preflight.CassandraSchema
 	}
-	return t.cluster.Preflight.CassandraSchema
+	return manifest.WantsCassandraSchema(t.cluster, t.desired.Sink)
 }
 
 // validate asks a worker for its verdict on one sink's config.

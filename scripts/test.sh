@@ -32,6 +32,14 @@ if [ -e "$v14" ]; then
 else
   echo "== DataStax 1.4.0 suite not run: no connector at $v14 (DATASTAX_CONNECTOR_14)"
 fi
+
+# A short fuzz of the manifest loader on every run (issue 9); make fuzz runs
+# it longer. A crasher is saved under manifest/testdata/fuzz/FuzzLoad.
+echo "== go test ./manifest -fuzz FuzzLoad -fuzztime 15s"
+if ! go test ./manifest -run '^$' -fuzz FuzzLoad -fuzztime 15s; then
+  echo "connectsync: fuzzing the manifest loader failed" >&2
+  rc=1
+fi
 passed=$(grep -cE '^\s*--- PASS' "$log")
 failed=$(grep -cE '^\s*--- FAIL' "$log")
 skipped=$(grep -cE '^\s*--- SKIP' "$log")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/connectsync/connectsync/internal/cli"
+	"github.com/connectsync/connectsync/internal/testcluster"
 )
 
 // TestMain lets the scripts run connectsync as a command: testscript
@@ -35,12 +38,71 @@ func TestScripts(t *testing.T) {
 			e.Setenv("EXAMPLES", filepath.Join(mustGetwd(t), "..", "..", "examples"))
 			return nil
 		},
+		Condition: condition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mode":     cmdMode,
-			"listtree": cmdListTree,
-			"cmptree":  cmdCmpTree,
+			"mode":              cmdMode,
+			"listtree":          cmdListTree,
+			"cmptree":           cmdCmpTree,
+			"deleteconnector":   cmdDeleteConnector,
+			"cleanupconnectors": cmdCleanupConnectors,
 		},
 	})
+}
+
+// condition answers [cluster]: whether the real local cluster was given
+// with CONNECTSYNC_CLUSTER and its first worker answers. Scripts that need
+// it start with [!cluster] skip; go test -short never runs them.
+func condition(cond string) (bool, error) {
+	if cond != "cluster" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if testing.Short() || os.Getenv("CONNECTSYNC_CLUSTER") == "" {
+		return false, nil
+	}
+	resp, err := http.Get(testcluster.WorkerURLs[0] + "/")
+	if err != nil {
+		return false, nil
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK, nil
+}
+
+// deleteconnector NAME deletes a connector from the real cluster; a 404
+// counts as done.
+func cmdDeleteConnector(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: deleteconnector NAME")
+	}
+	ts.Check(deleteConnector(args[0]))
+}
+
+// cleanupconnectors NAME... deletes the connectors from the real cluster
+// when the script ends, whether it passed or not. Every name must start
+// with files-, the prefix of connectors these tests own.
+func cmdCleanupConnectors(ts *testscript.TestScript, neg bool, args []string) {
+	for _, n := range args {
+		if !strings.HasPrefix(n, "files-") {
+			ts.Fatalf("connector %s: test connectors are named files-*", n)
+		}
+		name := n
+		ts.Defer(func() { _ = deleteConnector(name) })
+	}
+}
+
+func deleteConnector(name string) error {
+	req, err := http.NewRequest(http.MethodDelete, testcluster.WorkerURLs[0]+"/connectors/"+url.PathEscape(name), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotFound {
+		return fmt.Errorf("DELETE connector %s: %s", name, resp.Status)
+	}
+	return nil
 }
 
 func mustGetwd(t *testing.T) string {

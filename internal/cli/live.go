@@ -389,7 +389,13 @@ func runApply(a *app, args []string) int {
 		}
 	}()
 	if err != nil {
-		a.p.Errorf("wait for it to finish; the lock frees itself when that process exits", "apply: %v", err)
+		hint := "wait for it to finish; the lock frees itself when that process exits"
+		var dirErr *apply.LockDirError
+		if errors.As(err, &dirErr) {
+			// Waiting does not help when the lock directory is unusable.
+			hint = dirErr.Hint
+		}
+		a.p.Errorf(hint, "apply: %v", err)
 		return ExitError
 	}
 	ctx := context.Background()
@@ -463,11 +469,7 @@ func waitOrSkip(d time.Duration) time.Duration {
 func lockClusters(m *manifest.Manifest) ([]*apply.Lock, error) {
 	var locks []*apply.Lock
 	for _, c := range m.Clusters {
-		var urls []string
-		for _, w := range m.WorkersOf(c.Name) {
-			urls = append(urls, w.URL)
-		}
-		l, err := apply.Acquire(apply.LockPath(apply.LockDir(), c.Name, urls), "connectsync apply")
+		l, err := apply.Acquire(apply.LockPath(apply.LockDir(), c), "connectsync apply")
 		if err != nil {
 			return locks, fmt.Errorf("cluster %s: %w", c.Name, err)
 		}

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"path/filepath"
+	"errors"
 
 	"github.com/connectsync/connectsync/apply"
 
@@ -139,7 +139,11 @@ func runRender(a *app, args []string) int {
 		return ExitOK
 	}
 	if err := writeFiles(f.out, files); err != nil {
-		a.p.Errorf("check that the directory is writable", "render: %v", err)
+		hint := "check that the directory is writable"
+		if errors.Is(err, apply.ErrOutsideTree) {
+			hint = "remove the link or file from the output directory, or render into a new directory"
+		}
+		a.p.Errorf(hint, "render: %v", err)
 		return ExitError
 	}
 	a.p.RenderedFiles(f.out, files)
@@ -162,10 +166,11 @@ func (a *app) registerSecrets(r *manifest.Rendered) {
 	}
 }
 
-// writeFiles writes rendered files under dir, each atomically.
+// writeFiles writes rendered files under dir, each atomically, and never
+// through a symbolic link inside dir.
 func writeFiles(dir string, files []manifest.File) error {
 	for _, f := range files {
-		if err := apply.WriteFileAtomic(filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data, f.Mode); err != nil {
+		if err := apply.WriteFileUnder(dir, f.Path, f.Data, f.Mode); err != nil {
 			return err
 		}
 	}

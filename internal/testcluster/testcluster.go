@@ -45,7 +45,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -135,7 +134,7 @@ func Get(t testing.TB) *Cluster {
 	t.Helper()
 	switch {
 	case shared != nil:
-		shared.hold(t, syscall.LOCK_SH)
+		shared.hold(t, lockSH)
 		return shared
 	case skipped != "":
 		t.Skip(skipped)
@@ -244,7 +243,7 @@ func fileExists(p string) bool {
 // test must leave the cluster whole again (StartWorker, ThawWorker) before it returns.
 func (c *Cluster) Exclusive(t testing.TB) {
 	t.Helper()
-	c.hold(t, syscall.LOCK_EX)
+	c.hold(t, lockEX)
 }
 
 // hold takes a flock on the state dir's faults lock (the test's own shared lock first
@@ -256,11 +255,11 @@ func (c *Cluster) hold(t testing.TB, how int) {
 	f := c.holds[name]
 	c.mu.Unlock()
 	if f != nil {
-		if how == syscall.LOCK_EX {
+		if how == lockEX {
 			// Drop the shared lock first, so two tests upgrading at once can't deadlock.
-			_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			_ = flock(int(f.Fd()), lockUN)
 			start := time.Now()
-			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			if err := flock(int(f.Fd()), lockEX); err != nil {
 				t.Fatalf("testcluster: exclusive lock: %v", err)
 			}
 			if d := time.Since(start); d > time.Second {
@@ -273,7 +272,7 @@ func (c *Cluster) hold(t testing.TB, how int) {
 	if err != nil {
 		t.Fatalf("testcluster: %v", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+	if err := flock(int(f.Fd()), how); err != nil {
 		f.Close()
 		t.Fatalf("testcluster: lock: %v", err)
 	}
@@ -287,7 +286,7 @@ func (c *Cluster) hold(t testing.TB, how int) {
 		c.mu.Lock()
 		delete(c.holds, name)
 		c.mu.Unlock()
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = flock(int(f.Fd()), lockUN)
 		f.Close()
 	})
 }
@@ -301,12 +300,12 @@ func (c *Cluster) lock() (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := flock(int(f.Fd()), lockEX); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = flock(int(f.Fd()), lockUN)
 		f.Close()
 	}, nil
 }
@@ -320,7 +319,7 @@ func (c *Cluster) users() []int {
 	var live []int
 	for _, f := range strings.Fields(string(b)) {
 		pid, err := strconv.Atoi(f)
-		if err == nil && syscall.Kill(pid, 0) == nil {
+		if err == nil && alive(pid) {
 			live = append(live, pid)
 		}
 	}
@@ -566,7 +565,7 @@ func (c *Cluster) PIDs() map[string]int {
 			continue
 		}
 		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err == nil && syscall.Kill(pid, 0) == nil {
+		if err == nil && alive(pid) {
 			m[n] = pid
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -144,7 +145,7 @@ func (p *Printer) RenderedFiles(dir string, files []manifest.File) {
 		if f.Mode == 0o600 {
 			note = " (mode 0600: holds a secret)"
 		}
-		fmt.Fprintf(p.Out, "wrote %s%s\n", strings.TrimPrefix(dir+"/"+f.Path, "./"), note)
+		fmt.Fprintf(p.Out, "wrote %s%s\n", filepath.Join(dir, filepath.FromSlash(f.Path)), note)
 	}
 }
 
