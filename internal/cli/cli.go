@@ -75,23 +75,22 @@ var commands = []command{
 
 // app carries what every command shares.
 type app struct {
-	env     Env
-	p       *view.Printer
-	scrub   *view.Scrubber
+	env Env
+	p   *view.Printer
+	// secrets holds every secret value resolved in this run. The printer
+	// is made from it and the resolver registers into it, so no command
+	// can print a secret it resolved (see resolver).
+	secrets *view.Secrets
 	noColor bool
 }
 
 // Main runs connectsync with args (without the program name) and returns the
 // exit code.
 func Main(args []string, env Env) int {
-	scrub := &view.Scrubber{}
-	a := &app{env: env, scrub: scrub}
+	secrets := &view.Secrets{}
+	a := &app{env: env, secrets: secrets}
 	_, noColor := env.LookupEnv("NO_COLOR")
-	a.p = &view.Printer{
-		Out:   scrub.Writer(env.Stdout),
-		Err:   scrub.Writer(env.Stderr),
-		Color: env.StdoutIsTTY && !noColor,
-	}
+	a.p = view.NewPrinter(env.Stdout, env.Stderr, env.StdoutIsTTY && !noColor, secrets)
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, mainUsage())
 		return ExitError

@@ -131,7 +131,7 @@ func runPlan(a *app, args []string) int {
 			return ExitError
 		}
 		if !f.asJSON {
-			fmt.Fprintf(a.p.Out, "\nSaved the plan to %s. Apply it with: connectsync apply %s\n", f.out, f.out)
+			fmt.Fprintf(a.p.Stdout(), "\nSaved the plan to %s. Apply it with: connectsync apply %s\n", f.out, f.out)
 		}
 	}
 	if f.detailedExit && s.Plan.HasChanges() {
@@ -234,7 +234,7 @@ func (a *app) readLive(ctx context.Context, m *manifest.Manifest, stats bool) (m
 			start := time.Now()
 			cs := apply.ReadCluster(ctx, c.Name, workers, clients, sortedSet(classes))
 			if stats {
-				fmt.Fprintf(a.p.Err, "connectsync: read cluster %s: %d requests (%d for connectors), %d connectors, %s\n",
+				fmt.Fprintf(a.p.Stderr(), "connectsync: read cluster %s: %d requests (%d for connectors), %d connectors, %s\n",
 					c.Name, requests.Load(), 1, len(cs.Connectors), time.Since(start).Round(time.Millisecond))
 			}
 			mu.Lock()
@@ -262,7 +262,7 @@ func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connec
 		TLS: connect.TLSConfig{CAFile: c.REST.TLS.CAFile, CertFile: c.REST.TLS.CertFile,
 			KeyFile: c.REST.TLS.KeyFile, InsecureSkipVerify: c.REST.TLS.InsecureSkipVerify},
 		Logf:      func(format string, args ...any) { a.p.Errorf("", format, args...) },
-		Scrub:     a.scrub.Scrub,
+		Scrub:     a.secrets.Scrub,
 		OnRequest: func(string, string) { requests.Add(1) },
 	}
 	if auth := c.REST.Auth; auth != nil {
@@ -273,7 +273,6 @@ func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connec
 		if o.Password, err = res.Resolve(auth.Password); err != nil {
 			return o, fmt.Errorf("rest.basicAuth.password: %v", err)
 		}
-		a.scrub.Add(o.Password)
 	}
 	for k, v := range c.REST.Headers {
 		s, err := res.Resolve(v)
@@ -284,9 +283,6 @@ func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connec
 			o.Headers = map[string]string{}
 		}
 		o.Headers[k] = s
-		if v.IsSecret() {
-			a.scrub.Add(s)
-		}
 	}
 	if c.REST.Timeout != "" {
 		d, _ := time.ParseDuration(c.REST.Timeout)
@@ -420,14 +416,14 @@ func runApply(a *app, args []string) int {
 				"apply: refusing to ask for confirmation without a terminal")
 			return ExitError
 		}
-		fmt.Fprint(a.p.Out, "\nApply these changes? Only 'yes' is accepted: ")
+		fmt.Fprint(a.p.Stdout(), "\nApply these changes? Only 'yes' is accepted: ")
 		answer, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
 		if strings.TrimSpace(answer) != "yes" {
 			a.p.Errorf("", "apply cancelled; nothing was changed")
 			return ExitError
 		}
 	}
-	fmt.Fprintln(a.p.Out)
+	fmt.Fprintln(a.p.Stdout())
 	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress})
 	a.p.ApplyResult(res)
 	if _, pending, failed := res.Counts(); pending+failed > 0 {

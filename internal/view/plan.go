@@ -46,7 +46,7 @@ func (p *Printer) actionColor(a diff.Action) string {
 // object, one line per changed key, findings in their own section, and the
 // summary line last.
 func (p *Printer) Plan(plan *diff.Plan) {
-	w := p.Out
+	w := p.out
 	changed := false
 	cluster := ""
 	for _, c := range plan.Changes {
@@ -230,10 +230,10 @@ func planJSON(plan *diff.Plan) PlanJSON {
 func (p *Printer) Progress(e apply.Event) {
 	line := fmt.Sprintf("%s: %s", e.Change.ID(), e.Step)
 	if e.Err != nil {
-		fmt.Fprintln(p.Err, p.paint(ansiRed, line+": "+e.Err.Error()))
+		fmt.Fprintln(p.errw, p.paint(ansiRed, line+": "+e.Err.Error()))
 		return
 	}
-	fmt.Fprintln(p.Out, line)
+	fmt.Fprintln(p.out, line)
 }
 
 // ApplyResult prints what an apply did and its counts.
@@ -244,28 +244,28 @@ func (p *Printer) ApplyResult(r *apply.Result) {
 			continue
 		}
 		if !header {
-			fmt.Fprintln(p.Err, "\nNot applied:")
+			fmt.Fprintln(p.errw, "\nNot applied:")
 			header = true
 		}
-		fmt.Fprintf(p.Err, "  %s: %s: %v\n", c.Change.ID(), c.Outcome, c.Err)
+		fmt.Fprintf(p.errw, "  %s: %s: %v\n", c.Change.ID(), c.Outcome, c.Err)
 		for _, t := range c.FailedTasks {
-			fmt.Fprintf(p.Err, "    %s\n", t)
+			fmt.Fprintf(p.errw, "    %s\n", t)
 		}
 	}
 	if len(r.RestartWorkers) > 0 {
-		fmt.Fprintf(p.Out, "\nRestart these workers to pick up their new properties:\n")
+		fmt.Fprintf(p.out, "\nRestart these workers to pick up their new properties:\n")
 		for _, c := range r.RestartWorkers {
-			fmt.Fprintf(p.Out, "  %s/%s (%s)\n", c.Cluster, c.Name, c.Path)
+			fmt.Fprintf(p.out, "  %s/%s (%s)\n", c.Cluster, c.Name, c.Path)
 		}
 	}
 	applied, pending, failed := r.Counts()
 	line := fmt.Sprintf("Apply complete: %d applied, %d pending, %d failed.", applied, pending, failed)
 	if failed > 0 || pending > 0 {
 		line = fmt.Sprintf("Apply failed: %d applied, %d pending, %d failed.", applied, pending, failed)
-		fmt.Fprintln(p.Out, p.paint(ansiRed, line))
+		fmt.Fprintln(p.out, p.paint(ansiRed, line))
 		return
 	}
-	fmt.Fprintln(p.Out, p.paint(ansiGreen, line))
+	fmt.Fprintln(p.out, p.paint(ansiGreen, line))
 }
 
 // ApplyJSON is the --json form of an apply: the plan, then what became of
