@@ -205,6 +205,11 @@ func (a *app) readLive(ctx context.Context, m *manifest.Manifest, stats bool) (m
 	var wg sync.WaitGroup
 	var firstErr error
 	for _, c := range m.Clusters {
+		if c.REST.TLS.InsecureSkipVerify {
+			// On every run: this is not a setting to forget about.
+			a.p.Errorf("remove it, and trust the workers' CA with rest.tls.caFile",
+				"warning: cluster %s: rest.tls.insecureSkipVerify is on: the workers' TLS certificates are not checked, so anyone on the network path can read or change what connectsync sends them, secrets included", c.Name)
+		}
 		var requests atomic.Int64
 		var workers []apply.WorkerTarget
 		var clients []*connect.Client
@@ -385,7 +390,12 @@ func runApply(a *app, args []string) int {
 		}
 	}()
 	if err != nil {
-		a.p.Errorf("wait for it to finish; the lock frees itself when that process exits", "apply: %v", err)
+		hint := "wait for it to finish; the lock frees itself when that process exits"
+		if !errors.Is(err, apply.ErrLocked) {
+			// No other apply holds it: the lock could not be taken at all.
+			hint = "check that the lock directory is yours and writable, or set CONNECTSYNC_LOCK_DIR to one that is"
+		}
+		a.p.Errorf(hint, "apply: %v", err)
 		return ExitError
 	}
 	ctx := context.Background()

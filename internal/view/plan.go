@@ -14,6 +14,9 @@ import (
 // reword them casually.
 const (
 	NoChanges = "No changes. Live state matches the manifest."
+	// NotRead ends a plan that could not read some cluster's live state,
+	// in place of NoChanges, which it must never print.
+	NotRead = "No plan for cluster %s: its live state could not be read."
 	// SensitiveValue stands for a value that is never shown.
 	SensitiveValue = "(sensitive value)"
 )
@@ -76,9 +79,17 @@ func (p *Printer) Plan(plan *diff.Plan) {
 	fmt.Fprintln(w, p.paint(ansiBold, Summary(plan)))
 }
 
-// Summary is the plan's last line.
+// Summary is the plan's last line. NoChanges is printed only when every
+// cluster's live state was read.
 func Summary(plan *diff.Plan) string {
+	unread := ""
+	if len(plan.Unread) > 0 {
+		unread = fmt.Sprintf(NotRead, strings.Join(plan.Unread, ", "))
+	}
 	if !plan.HasChanges() {
+		if unread != "" {
+			return unread
+		}
 		return NoChanges
 	}
 	create, change, del, restart := plan.Counts()
@@ -86,7 +97,11 @@ func Summary(plan *diff.Plan) string {
 	if restart > 0 {
 		s += fmt.Sprintf(", %d to restart", restart)
 	}
-	return s + "."
+	s += "."
+	if unread != "" {
+		s += " " + unread
+	}
+	return s
 }
 
 func workersToRestart(plan *diff.Plan) []diff.Change {
@@ -211,6 +226,8 @@ type SummaryJSON struct {
 	Restart int  `json:"restart"`
 	Changes bool `json:"has_changes"`
 	Errors  bool `json:"has_errors"`
+	// Unread lists the clusters whose live state could not be read.
+	Unread []string `json:"unread_clusters,omitempty"`
 }
 
 // PlanAsJSON prints the plan as JSON.
@@ -222,7 +239,7 @@ func planJSON(plan *diff.Plan) PlanJSON {
 		out.Findings = append(out.Findings, FindingJSON(f))
 	}
 	c, u, d, r := plan.Counts()
-	out.Summary = SummaryJSON{c, u, d, r, plan.HasChanges(), plan.HasErrors()}
+	out.Summary = SummaryJSON{c, u, d, r, plan.HasChanges(), plan.HasErrors(), plan.Unread}
 	return out
 }
 
