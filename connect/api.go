@@ -102,7 +102,7 @@ func connectorPath(name string, rest ...string) string {
 func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 	var info ServerInfo
 	_, err := c.do(ctx, request{method: http.MethodGet, path: "/", out: &info})
-	info.Version, info.Commit, info.KafkaClusterID = neutralise(info.Version), neutralise(info.Commit), neutralise(info.KafkaClusterID)
+	info.Version, info.Commit, info.KafkaClusterID = c.clean(info.Version), c.clean(info.Commit), c.clean(info.KafkaClusterID)
 	return info, err
 }
 
@@ -137,11 +137,11 @@ type wireInfo struct {
 func (c *Client) status(w *wireStatus) ConnectorStatus {
 	s := ConnectorStatus{
 		State:    w.Connector.State,
-		WorkerID: neutralise(w.Connector.WorkerID),
+		WorkerID: c.clean(w.Connector.WorkerID),
 		Trace:    c.scrubTrace(w.Connector.Trace),
 	}
 	for _, t := range w.Tasks {
-		s.Tasks = append(s.Tasks, TaskStatus{ID: t.ID, State: t.State, WorkerID: neutralise(t.WorkerID), Trace: c.scrubTrace(t.Trace)})
+		s.Tasks = append(s.Tasks, TaskStatus{ID: t.ID, State: t.State, WorkerID: c.clean(t.WorkerID), Trace: c.scrubTrace(t.Trace)})
 	}
 	return s
 }

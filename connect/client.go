@@ -424,8 +424,10 @@ func (c *Client) answerError(r request, status int, raw []byte) *Error {
 		// and only then is it squeezed and cut: reshaping first would hide
 		// a secret from the scrubber (two spaces squeezed to one, a secret
 		// cut in two).
+		// Squeezing can also spell a secret out of what was not one ("a  b"
+		// becoming "a b"): scrub again after it.
 		classified = strings.Join(strings.Fields(string(raw)), " ")
-		msg = cutLine(strings.Join(strings.Fields(c.clean(string(raw))), " "), maxNonJSONMessage)
+		msg = cutLine(c.scrub(strings.Join(strings.Fields(c.clean(string(raw))), " ")), maxNonJSONMessage)
 	}
 	cl := classifyStatus(status, classified)
 	return &Error{
@@ -442,8 +444,10 @@ func (c *Client) answerError(r request, status int, raw []byte) *Error {
 const maxNonJSONMessage = 200
 
 // clean makes text from a worker fit to print: secrets masked (by the
-// caller's Scrub), then control characters shown escaped.
-func (c *Client) clean(s string) string { return neutralise(c.scrub(s)) }
+// caller's Scrub), then control characters shown escaped, then secrets
+// masked again, since an escape next to text can spell one ("\u007f" and
+// "z..." reading "fz...").
+func (c *Client) clean(s string) string { return c.scrub(neutralise(c.scrub(s))) }
 
 // cutLine cuts s to at most n bytes, on a rune boundary, adding "...".
 // It never cuts through a mask ("***"): a cut there would leave no secret,
