@@ -310,6 +310,14 @@ func (a *app) savePlan(path string, f liveFlags, s *apply.Session) error {
 		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir,
 		Changes: apply.SaveChanges(s.Plan),
 	}
+	if apply.HasSensitive(s.Plan) {
+		// So that apply FILE notices a secret that changed since.
+		key, err := a.planKey(true)
+		if err != nil {
+			return err
+		}
+		pf.PlanKeyID, pf.SecretMACs = key.ID, key.SecretMACs(s.Plan)
+	}
 	b, err := pf.Marshal()
 	if err != nil {
 		return err
@@ -404,7 +412,23 @@ func runApply(a *app, args []string) int {
 		return code
 	}
 	if saved != nil {
-		if stale := saved.Stale(apply.SaveChanges(s.Plan)); len(stale) > 0 {
+		stale := saved.Stale(apply.SaveChanges(s.Plan))
+		if len(saved.SecretMACs) > 0 || apply.HasSensitive(s.Plan) {
+			key, err := a.planKey(false)
+			switch {
+			case err != nil && len(saved.SecretMACs) > 0:
+				a.p.Errorf("apply a plan as the user and on the machine that made it, or share the key with "+apply.PlanKeyEnv,
+					"apply: cannot check the plan's secrets: %v", err)
+				return ExitError
+			case err == nil && saved.PlanKeyID != "" && key.ID != saved.PlanKeyID:
+				a.p.Errorf("apply a plan as the user and on the machine that made it, or share the key with "+apply.PlanKeyEnv,
+					"apply: the plan was made with another plan key; its secrets cannot be checked")
+				return ExitError
+			case err == nil:
+				stale = append(stale, saved.StaleSecrets(key.SecretMACs(s.Plan))...)
+			}
+		}
+		if len(stale) > 0 {
 			a.p.Errorf("plan again with connectsync plan -out FILE", "apply: the saved plan is stale:\n  %s", strings.Join(stale, "\n  "))
 			return ExitError
 		}
@@ -463,6 +487,16 @@ func waitOrSkip(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// planKey loads the key of the plan file's secret HMACs, creating it with
+// create.
+func (a *app) planKey(create bool) (*apply.PlanKey, error) {
+	path, err := apply.PlanKeyPath(a.env.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return apply.LoadPlanKey(path, create)
 }
 
 // lockClusters takes the apply lock of every cluster in the manifests.
