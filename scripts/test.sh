@@ -23,6 +23,17 @@ log="$(mktemp)"
 echo "== go test ./... (cluster at $state)"
 CONNECTSYNC_CLUSTER="$state" go test -count=1 -p 1 -timeout 30m -v ./... 2>&1 | tee "$log" | grep -E '^(=== RUN|--- |    --- |ok |FAIL|PASS|panic)' | grep -v '^=== RUN'
 rc=${PIPESTATUS[0]}
+# Each fuzz target briefly (FUZZTIME, 15s by default), so that CI runs them.
+fuzz_rc=0
+echo "== fuzz targets, ${FUZZTIME:-15s} each"
+if ! CONNECTSYNC_CLUSTER="$state" make --no-print-directory fuzz FUZZTIME="${FUZZTIME:-15s}" >"$log.fuzz" 2>&1; then
+  fuzz_rc=1
+  tail -40 "$log.fuzz"
+  echo "--- FAIL: fuzzing (see above)"
+fi
+grep -E '^(== fuzz|ok |FAIL)' "$log.fuzz"
+rm -f "$log.fuzz"
+[ "$rc" = 0 ] && rc=$fuzz_rc
 passed=$(grep -cE '^\s*--- PASS' "$log")
 failed=$(grep -cE '^\s*--- FAIL' "$log")
 skipped=$(grep -cE '^\s*--- SKIP' "$log")
