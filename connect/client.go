@@ -50,9 +50,11 @@ const (
 
 	// DefaultMaxResponseBytes caps the body of one answer. A real cluster
 	// of 5,000 connectors answers GET /connectors?expand=info&expand=status
-	// with a few tens of MiB (about 4 KiB a connector with its config,
-	// tasks and status); the cap is far above that, and stops a worker, or
-	// anything at its URL, from streaming until memory runs out.
+	// with tens of MiB: a FileStreamSink takes 0.5 KiB on the local
+	// cluster, a DataStax sink with its mappings a few KiB, and a failed
+	// task adds its Java stack trace, a few KiB more. The cap is far above
+	// that, and stops a worker, or anything at its URL, from streaming until
+	// memory runs out.
 	DefaultMaxResponseBytes = 256 << 20
 
 	// maxErrorBodyBytes caps a non-2xx body: error bodies are small, and a

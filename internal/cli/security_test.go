@@ -124,9 +124,16 @@ func canaryEnv() map[string]string {
 // back into its answers, in raw, JSON-escaped, doubly escaped and
 // whitespace-squeezed forms, with terminal escape sequences, in traces, in
 // JSON error messages and in non-JSON error pages.
-func newEchoingWorker(t *testing.T) *httptest.Server {
+//
+// With redirectWrites set, it answers every write (PUT, POST, DELETE) with
+// a 307 to redirectWrites instead: reads work, writes are sent elsewhere.
+func newEchoingWorker(t *testing.T, redirectWrites string) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if redirectWrites != "" && r.Method != http.MethodGet {
+			http.Redirect(w, r, redirectWrites+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		_, pw, _ := r.BasicAuth()
 		secrets := pw + " | " + r.Header.Get("X-Token") + " | " + string(body)
@@ -287,7 +294,8 @@ func TestSecurityCanaryAgainstMisbehavingWorkers(t *testing.T) {
 		// want is a text every command that reads the cluster must print.
 		want string
 	}{
-		{"echoing", newEchoingWorker(t).URL, []string{"timeout: 5s"}, ""},
+		{"echoing", newEchoingWorker(t, "").URL, []string{"timeout: 5s"}, ""},
+		{"redirecting writes", newEchoingWorker(t, collector.URL).URL, []string{"retryFor: 60s"}, ""},
 		{"redirecting", newRedirectingWorker(t, collector.URL).URL, []string{"retryFor: 60s"}, "does not follow redirects"},
 		{"streaming", newStreamingWorker(t).URL, []string{"retryFor: 60s"}, "larger than"},
 		{"hanging", newHangingWorker(t), []string{"timeout: 1s", "retryFor: 2s"}, "no answer within"},
@@ -314,6 +322,19 @@ func TestSecurityCanaryAgainstMisbehavingWorkers(t *testing.T) {
 			}
 			if tc.name == "echoing" && !strings.Contains(runs["status"].stdout, "ConnectException: ***") {
 				t.Errorf("status does not show the echoed trace masked:\n%s", runs["status"])
+			}
+			if tc.name == "redirecting writes" {
+				// apply fails at once, naming the connector, the worker and
+				// the status, rather than retrying or waiting its budget.
+				for _, name := range []string{"apply", "apply json"} {
+					r := runs[name]
+					out := r.stdout + r.stderr
+					if r.code != 1 || r.took > 10*time.Second || !strings.Contains(out, "sec-echo") ||
+						!strings.Contains(out, "307 Temporary Redirect") || !strings.Contains(out, "does not follow redirects") ||
+						!strings.Contains(out, tc.url) {
+						t.Errorf("%s with writes redirected:\n%s", name, r)
+					}
+				}
 			}
 		})
 	}
