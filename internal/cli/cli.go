@@ -92,7 +92,7 @@ func Main(args []string, env Env) int {
 	_, noColor := env.LookupEnv("NO_COLOR")
 	a.p = view.NewPrinter(env.Stdout, env.Stderr, env.StdoutIsTTY && !noColor, secrets)
 	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, mainUsage())
+		fmt.Fprint(a.p.Stderr(), mainUsage())
 		return ExitError
 	}
 	name := args[0]
@@ -100,11 +100,11 @@ func Main(args []string, env Env) int {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c := lookup(args[1]); c != nil {
-				fmt.Fprint(env.Stdout, c.usage)
+				fmt.Fprint(a.p.Stdout(), c.usage)
 				return ExitOK
 			}
 		}
-		fmt.Fprint(env.Stdout, mainUsage())
+		fmt.Fprint(a.p.Stdout(), mainUsage())
 		return ExitOK
 	case "-version", "--version":
 		name = "version"
@@ -187,7 +187,7 @@ func (a *app) newFlagSet(name string) *flag.FlagSet {
 func (a *app) parseFlags(fs *flag.FlagSet, usage string, args []string) ([]string, int, bool) {
 	pos, err := parse(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(a.env.Stdout, usage)
+		fmt.Fprint(a.p.Stdout(), usage)
 		return nil, ExitOK, false
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -388,5 +389,42 @@ func TestSecurityInsecureSkipVerifyWarnsAndLockHint(t *testing.T) {
 	r := runCLI(t, env, "apply", "-f", m, "--auto-approve")
 	if r.code != 1 || strings.Contains(r.stderr, "wait for it to finish") || !strings.Contains(r.stderr, "CONNECTSYNC_LOCK_DIR") {
 		t.Errorf("apply with an unusable lock directory:\n%s", r)
+	}
+}
+
+// Defect 1, by construction: nothing in the commands writes to the
+// process's output but through the Printer (made from the run's Secrets in
+// Main), and nothing resolves a secret but the app's resolver, which
+// registers it. A new command that bypassed either would fail here.
+func TestSecurityOutputAndSecretsOnlyThroughTheirGuards(t *testing.T) {
+	allowed := map[string]int{
+		`\benv\.Stdout\b[^I]`: 1, // view.NewPrinter(env.Stdout, env.Stderr, ...) in Main
+		`\benv\.Stderr\b`:     1,
+		`\bos\.Stdout\b`:      2, // OSEnv
+		`\bos\.Stderr\b`:      1,
+		`EnvResolver\{`:       1, // app.resolver, wrapped in registeringResolver
+		`view\.Printer\{`:     0,
+		// A Value resolved straight from the environment, bypassing the
+		// registering resolver.
+		`\.Resolve\([a-z.]*(env|LookupEnv)`: 0,
+	}
+	got := map[string]int{}
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pattern := range allowed {
+			got[pattern] += len(regexp.MustCompile(pattern).FindAll(b, -1))
+		}
+	}
+	for needle, n := range allowed {
+		if got[needle] != n {
+			t.Errorf("internal/cli uses %q %d times, want %d: print through a.p, resolve through a.resolver()", needle, got[needle], n)
+		}
 	}
 }
