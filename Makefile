@@ -29,9 +29,14 @@ lint:
 demo: build
 	bash scripts/demo.sh
 
-# Fuzz the manifest loader (FUZZTIME=5m for a longer run).
+# Fuzz every fuzz target, one after the other: the manifest loader and the
+# REST answer decoder (FUZZTIME=5m for a longer run). -short: no cluster.
+FUZZ_TARGETS = ./manifest:FuzzLoad ./connect:FuzzDecodeAnswer
 fuzz:
-	$(GO) test ./manifest -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-1m}
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $${t#*:} ($${t%%:*}) for $${FUZZTIME:-1m}"; \
+	  $(GO) test -short $${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $${FUZZTIME:-1m}; \
+	done
 
 # Plan against many connectors on the local cluster and print the figures.
 bench: build

@@ -295,6 +295,21 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 	for {
 		waiting := 0
 		conns, err := c.Connectors(ctx)
+		if err != nil {
+			if retry, _ := connect.Retryable(err); !retry {
+				// A redirect, an oversized answer, a 401: waiting longer
+				// will not change it. Fail now, with the cause.
+				for i := range results {
+					r := &results[i]
+					if watched(r) && !ready[i] {
+						r.Outcome = Failed
+						r.Err = fmt.Errorf("cannot read its state: %w", err)
+						progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
+					}
+				}
+				return
+			}
+		}
 		for i := range results {
 			r := &results[i]
 			if !watched(r) || ready[i] {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,12 +76,34 @@ func connectsyncOn(t *testing.T, env map[string]string, terminal *string, args .
 			if v, ok := env[k]; ok {
 				return v, true
 			}
+			if k == apply.PlanKeyEnv {
+				// Keep the tests' plan key out of the user's config dir.
+				return testPlanKey(), true
+			}
 			return os.LookupEnv(k)
 		},
 	})
 	r := run{out.String(), errb.String(), code}
 	t.Logf("connectsync %s: exit %d", strings.Join(args, " "), code)
 	return r
+}
+
+var (
+	planKeyOnce sync.Once
+	planKeyPath string
+)
+
+// testPlanKey is the plan key file the tests' runs share, in a directory
+// of their own.
+func testPlanKey() string {
+	planKeyOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "connectsync-e2e-plankey-")
+		if err != nil {
+			panic(err)
+		}
+		planKeyPath = filepath.Join(dir, "plan.key")
+	})
+	return planKeyPath
 }
 
 func writeManifest(t *testing.T, dir, sinks string) string {
@@ -197,7 +220,7 @@ func TestSecretCanary(t *testing.T) {
 	c := testcluster.Get(t)
 	_ = c
 	dir := t.TempDir()
-	name := uniqueName(t, "canary")
+	name := uniqueName(t, "sec-canary")
 	const canary = "CANARY-7f3a9c-s3cr3t"
 	env := map[string]string{"CONNECTSYNC_TEST_CANARY": canary}
 	m := writeManifest(t, dir, sink(name, "running", 1, "      sasl.jaas.password: {secretEnv: CONNECTSYNC_TEST_CANARY}\n"))
@@ -210,6 +233,18 @@ func TestSecretCanary(t *testing.T) {
 		connectsync(t, env, append([]string{"plan", "-f", m, "--json"}, target...)...),
 		connectsync(t, env, "apply", planFile),
 		connectsync(t, env, append([]string{"plan", "-f", m, "--json"}, target...)...),
+	}
+	// Every other command and format, now that the connector exists; and
+	// apply's error path, a saved plan that is stale.
+	runs = append(runs,
+		connectsync(t, env, "status", "-f", m),
+		connectsync(t, env, "status", "--json", "-f", m),
+		connectsync(t, env, append([]string{"apply", "-f", m, "--auto-approve", "--json"}, target...)...),
+		connectsync(t, env, append([]string{"apply", "-f", m, "--auto-approve"}, target...)...),
+		connectsync(t, env, "apply", planFile),
+	)
+	if r := runs[len(runs)-1]; r.code != 1 || !strings.Contains(r.stderr, "stale") {
+		t.Errorf("a used plan is not refused as stale:\n%s", r)
 	}
 	// Change the secret: the plan shows the key changed, never the values.
 	env["CONNECTSYNC_TEST_CANARY"] = canary + "-rotated"

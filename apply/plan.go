@@ -102,6 +102,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 			s.sinkFindings(c, cs, sk)
 		}
 		if cs.Connectors == nil {
+			p.Unread = append(p.Unread, c.Name)
 			p.Findings = append(p.Findings, diff.Finding{
 				Severity: diff.SevError, Section: "workers", Cluster: c.Name, Subject: "cluster " + c.Name,
 				Message: fmt.Sprintf("cannot read the connectors: %v", cs.ReadErr),

@@ -1,12 +1,20 @@
 package apply
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
+	"syscall"
 
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
@@ -29,6 +37,11 @@ type PlanFile struct {
 	RestartFailed  bool          `json:"restart_failed,omitempty"`
 	WorkersDir     string        `json:"workers_dir,omitempty"`
 	Changes        []SavedChange `json:"changes"`
+	// PlanKeyID names the plan key the SecretMACs were made with, and
+	// SecretMACs holds, per object with sensitive values, an HMAC of them
+	// (see LoadPlanKey); never the values.
+	PlanKeyID  string            `json:"plan_key_id,omitempty"`
+	SecretMACs map[string]string `json:"secret_macs,omitempty"`
 }
 
 // SavedChange is one change of a saved plan.
@@ -163,4 +176,155 @@ func sameChange(a, b SavedChange) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
+}
+
+// Secret values never go into a plan file, but apply FILE must notice when
+// one changed since the plan was made (a rotated password would otherwise
+// be applied without anyone having seen a plan for it). The plan file holds
+// an HMAC-SHA256 of each change's sensitive values instead, keyed with a
+// random key that stays on this machine, in a file only its owner can
+// read (PlanKeyPath). Without the key, a plan file cannot be used to test
+// guesses of a secret.
+
+// PlanKeyEnv names a file to use as the plan key instead of the default,
+// for instance to plan and apply on different machines that share it.
+const PlanKeyEnv = "CONNECTSYNC_PLAN_KEY_FILE"
+
+// PlanKeyPath returns where the plan key lives: $CONNECTSYNC_PLAN_KEY_FILE,
+// else connectsync/plan.key under the user's config directory
+// ($XDG_CONFIG_HOME, else $HOME/.config).
+func PlanKeyPath(lookup func(string) (string, bool)) (string, error) {
+	if p, ok := lookup(PlanKeyEnv); ok && p != "" {
+		return p, nil
+	}
+	if d, ok := lookup("XDG_CONFIG_HOME"); ok && filepath.IsAbs(d) {
+		return filepath.Join(d, "connectsync", "plan.key"), nil
+	}
+	if h, ok := lookup("HOME"); ok && h != "" {
+		return filepath.Join(h, ".config", "connectsync", "plan.key"), nil
+	}
+	return "", fmt.Errorf("no home directory to keep the plan key in: set %s", PlanKeyEnv)
+}
+
+// PlanKey is the key of the secrets' HMACs.
+type PlanKey struct {
+	key []byte
+	// ID identifies the key without revealing it, so that apply can tell
+	// "made with another key" from "a secret changed".
+	ID string
+}
+
+const planKeyLen = 32
+
+// LoadPlanKey reads the plan key at path. With create, a missing key is
+// made (32 random bytes, mode 0600, in a directory of mode 0700). The key
+// file must be a regular file (not a symlink) that the current user owns
+// and that nobody else can read or write.
+func LoadPlanKey(path string, create bool) (*PlanKey, error) {
+	if create {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("plan key: %w", err)
+		}
+		raw := make([]byte, planKeyLen)
+		if _, err := rand.Read(raw); err != nil {
+			return nil, fmt.Errorf("plan key: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+		switch {
+		case err == nil:
+			_, werr := f.Write([]byte(hex.EncodeToString(raw) + "\n"))
+			if cerr := f.Close(); werr == nil {
+				werr = cerr
+			}
+			if werr != nil {
+				os.Remove(path)
+				return nil, fmt.Errorf("plan key: %w", werr)
+			}
+		case !errors.Is(err, fs.ErrExist):
+			return nil, fmt.Errorf("plan key: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("plan key %s does not exist: the plan was made by another user or on another machine", path)
+		}
+		return nil, fmt.Errorf("plan key: %w (it must be a regular file, not a symlink)", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("plan key: %w", err)
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	switch {
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("plan key %s is not a regular file", path)
+	case info.Mode().Perm()&0o077 != 0:
+		return nil, fmt.Errorf("plan key %s has mode %04o: others can read it; make it 0600 (chmod 600 %s)", path, info.Mode().Perm(), path)
+	case ok && int(st.Uid) != os.Getuid():
+		return nil, fmt.Errorf("plan key %s belongs to another user", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 4*planKeyLen))
+	if err != nil {
+		return nil, fmt.Errorf("plan key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != planKeyLen {
+		return nil, fmt.Errorf("plan key %s is not %d hex-encoded bytes", path, planKeyLen)
+	}
+	id := hmac.New(sha256.New, key)
+	id.Write([]byte("connectsync plan key id"))
+	return &PlanKey{key: key, ID: hex.EncodeToString(id.Sum(nil))[:16]}, nil
+}
+
+// SecretMACs returns, for each change of p with sensitive fields, the HMAC
+// of their keys and values, by change ID.
+func (k *PlanKey) SecretMACs(p *diff.Plan) map[string]string {
+	out := map[string]string{}
+	for _, c := range p.Changes {
+		h := hmac.New(sha256.New, k.key)
+		n := 0
+		for _, f := range c.Fields {
+			if !f.Sensitive {
+				continue
+			}
+			n++
+			fmt.Fprintf(h, "%q %t %q %t %q\n", f.Key, f.HasBefore, f.Before, f.HasAfter, f.After)
+		}
+		if n > 0 {
+			out[c.ID()] = hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	return out
+}
+
+// HasSensitive reports whether any change of p has a sensitive field.
+func HasSensitive(p *diff.Plan) bool {
+	for _, c := range p.Changes {
+		for _, f := range c.Fields {
+			if f.Sensitive {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// StaleSecrets compares the saved secrets' HMACs with fresh ones and names
+// every object whose secret values changed since the plan was made.
+func (pf *PlanFile) StaleSecrets(fresh map[string]string) []string {
+	var out []string
+	for id, mac := range pf.SecretMACs {
+		if !hmac.Equal([]byte(mac), []byte(fresh[id])) {
+			out = append(out, id+": a secret value changed since the plan was made")
+		}
+	}
+	for id := range fresh {
+		if _, ok := pf.SecretMACs[id]; !ok {
+			out = append(out, id+": a secret value changed since the plan was made")
+		}
+	}
+	sort.Strings(out)
+	return out
 }

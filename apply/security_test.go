@@ -1,188 +1,171 @@
 package apply_test
 
-// The security cases of issue 9 that belong to package apply (defects 8 and
-// 9: the apply lock), together so that a reader can audit them. Cases that
-// need Unix file types are in security_unix_test.go. docs/security.md lists
-// them all.
-
 import (
-	"errors"
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/connectsync/connectsync/apply"
-	"github.com/connectsync/connectsync/internal/cli"
-	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/internal/testcluster"
 )
 
-const lockManifest = `version: 1
-clusters:
-  - name: %s
-    bootstrapServers: [kafka:9092]
-    groupId: connect-shared
-    storage:
-      config: {topic: c-configs}
-      offset: {topic: c-offsets}
-      status: {topic: c-status}
-    converters:
-      key: {class: org.apache.kafka.connect.storage.StringConverter}
-      value: {class: org.apache.kafka.connect.storage.StringConverter}
-workers:
-%s
-`
+// Security cases of issue 9 for plan and apply, against the real local
+// cluster where a real worker can show the behaviour, and as unit tests
+// where no worker is involved. docs/security.md maps each defect to its
+// test.
 
-func lockCluster(t *testing.T, name string, urls ...string) *manifest.Cluster {
-	t.Helper()
-	var workers []string
-	for i, u := range urls {
-		workers = append(workers, "  - {name: w"+string(rune('1'+i))+", cluster: "+name+", url: "+u+"}")
+// Defect 1 (and 7 on the same path): a real worker echoes a resolved
+// secret in a task trace. FileStreamSinkTask fails to open its file and
+// says "Couldn't find or create file '<file>'", and the file is a secret
+// here. status, text and --json, must show the trace with the secret
+// masked; before the fix it printed it raw, since status never resolved
+// the sinks' secrets.
+func TestSecurityStatusMasksSecretEchoedInTrace(t *testing.T) {
+	testcluster.Get(t)
+	dir := t.TempDir()
+	name := uniqueName(t, "sec-status")
+	const canary = "/nonexistent-sec-dir/CANARY-status-4b1d.txt"
+	env := map[string]string{"CONNECTSYNC_TEST_CANARY": canary}
+	m := filepath.Join(dir, "connect.yaml")
+	manifest := clusterYAML + strings.Replace(sink(name, "running", 1, ""),
+		"file: .cluster/"+name+".txt", "file: {secretEnv: CONNECTSYNC_TEST_CANARY}", 1)
+	if err := os.WriteFile(m, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	src := strings.Replace(strings.Replace(lockManifest, "%s", name, 1), "%s", strings.Join(workers, "\n"), 1)
-	m, ds := manifest.Parse("m.yaml", []byte(src))
-	if ds.HasErrors() {
-		t.Fatal(ds)
+	target := []string{"--target", "local/" + name}
+	runs := []run{connectsync(t, env, append([]string{"apply", "-f", m, "--auto-approve", "--wait", "60s"}, target...)...)}
+	// The task fails as soon as it starts; apply's wait reports it.
+	if !strings.Contains(runs[0].stdout+runs[0].stderr, "FAILED") {
+		t.Fatalf("the task did not fail as expected:\n%s", runs[0])
 	}
-	return m.Clusters[0]
+	status := connectsync(t, env, "status", "-f", m)
+	statusJSON := connectsync(t, env, "status", "--json", "-f", m)
+	runs = append(runs, status, statusJSON, connectsync(t, env, append([]string{"plan", "-f", m}, target...)...))
+	if !strings.Contains(status.stdout, "Couldn't find or create file '***'") {
+		t.Errorf("status does not show the worker's trace, masked:\n%s", status)
+	}
+	if !strings.Contains(statusJSON.stdout, `Couldn't find or create file '***'`) {
+		t.Errorf("status --json does not show the worker's trace, masked:\n%s", statusJSON)
+	}
+	for i, r := range runs {
+		if strings.Contains(r.stdout+r.stderr, "CANARY-status") {
+			t.Errorf("run %d printed the secret:\n%s", i, r)
+		}
+	}
 }
 
-// Defect 9: the lock is the cluster's identity (its group.id), not the order
-// (or spelling) of a list of workers. Two manifests listing the same workers
-// in a different order, or naming the cluster differently, take one lock, and
-// the second apply is refused while the first holds it.
-func TestSecurityLockIsTheClusterNotTheWorkerOrder(t *testing.T) {
-	dir := t.TempDir()
-	a := lockCluster(t, "prod", "http://connect-1:8083", "http://connect-2:8083", "http://connect-3:8083")
-	b := lockCluster(t, "prod", "http://connect-3:8083", "http://connect-1:8083", "http://connect-2:8083")
-	c := lockCluster(t, "prod-eu", "http://connect-2:8083", "http://connect-1:8083")
-	pa, pb, pc := apply.LockPath(dir, a), apply.LockPath(dir, b), apply.LockPath(dir, c)
-	if pa != pb || pa != pc {
-		t.Fatalf("one cluster, three lock files:\n%s\n%s\n%s", pa, pb, pc)
+// Defect 7: escape sequences a real worker echoes (here in its validation
+// verdict on errors.tolerance, "Invalid value <value> ...") reach the
+// output escaped, never raw.
+func TestSecurityWorkerEscapesNeutralised(t *testing.T) {
+	testcluster.Get(t)
+	name := uniqueName(t, "sec-esc")
+	m := writeManifest(t, t.TempDir(), sink(name, "running", 1, "      errors.tolerance: \"x\\e]0;owned\\a\\e[2Jbad\"\n"))
+	for _, args := range [][]string{{"plan", "-f", m}, {"plan", "--json", "-f", m}} {
+		r := connectsync(t, nil, append(args, "--target", "local/"+name)...)
+		all := r.stdout + r.stderr
+		if !strings.Contains(all, `x\u001b]0;owned\u0007\u001b[2Jbad`) {
+			t.Errorf("%s: the worker's echo of the value is not shown escaped:\n%s", strings.Join(args, " "), r)
+		}
+		if strings.ContainsAny(all, "\x1b\x07") {
+			t.Errorf("%s: a raw escape sequence reached the output:\n%q", strings.Join(args, " "), all)
+		}
 	}
-	held, err := apply.Acquire(pa, "first apply")
+}
+
+// Defect 4: a secret that changes between plan -out and apply FILE is
+// detected, though the plan file holds no secret, and the plan is refused
+// like any other stale one; the same secret applies.
+func TestSecuritySecretChangedAfterPlanRefused(t *testing.T) {
+	c := testcluster.Get(t)
+	dir := t.TempDir()
+	name := uniqueName(t, "sec-rotate")
+	const canary = "CANARY-rotate-6e0b"
+	env := map[string]string{"CONNECTSYNC_TEST_CANARY": canary, apply.PlanKeyEnv: filepath.Join(dir, "key", "plan.key")}
+	m := writeManifest(t, dir, sink(name, "stopped", 1, "      sasl.jaas.password: {secretEnv: CONNECTSYNC_TEST_CANARY}\n"))
+	planFile := filepath.Join(dir, "plan.out")
+	target := []string{"--target", "local/" + name}
+	if r := connectsync(t, env, append([]string{"plan", "-f", m, "-out", planFile}, target...)...); r.code != 0 {
+		t.Fatalf("plan -out:\n%s", r)
+	}
+	b, _ := os.ReadFile(planFile)
+	if bytes.Contains(b, []byte(canary)) || !bytes.Contains(b, []byte(`"secret_macs"`)) {
+		t.Fatalf("the plan file holds the secret, or no HMAC of it:\n%s", b)
+	}
+	if info, err := os.Stat(env[apply.PlanKeyEnv]); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("plan key: %v, mode %v", err, info.Mode())
+	}
+
+	rotated := map[string]string{"CONNECTSYNC_TEST_CANARY": canary + "-new", apply.PlanKeyEnv: env[apply.PlanKeyEnv]}
+	r := connectsync(t, rotated, "apply", planFile)
+	if r.code != 1 || !strings.Contains(r.stderr, "sink local/"+name+": a secret value changed since the plan was made") {
+		t.Errorf("apply of a plan whose secret changed:\n%s", r)
+	}
+	if state, _ := liveState(t, client(t, c), name); state != "" {
+		t.Fatalf("the refused plan created the connector (%s)", state)
+	}
+	if strings.Contains(r.stdout+r.stderr, canary) {
+		t.Errorf("the refusal printed the secret:\n%s", r)
+	}
+
+	if r := connectsync(t, env, "apply", planFile); r.code != 0 {
+		t.Errorf("apply of the plan with the same secret:\n%s", r)
+	}
+}
+
+// Defect 4, without a cluster: the HMACs change with any sensitive value
+// and with the key, hold no value, and the key file is private.
+func TestSecurityPlanKeyAndSecretMACs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cfg", "connectsync", "plan.key")
+	if _, err := apply.LoadPlanKey(path, false); err == nil {
+		t.Fatal("a missing key loads without create")
+	}
+	k1, err := apply.LoadPlanKey(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer held.Release()
-	_, err = apply.Acquire(pb, "second apply")
-	if !errors.Is(err, apply.ErrLocked) || !strings.Contains(err.Error(), "first apply") {
-		t.Fatalf("second apply of the same cluster: got %v, want ErrLocked naming the first", err)
+	again, err := apply.LoadPlanKey(path, true)
+	if err != nil || again.ID != k1.ID {
+		t.Fatalf("the key is not stable: %v", err)
 	}
-	other := lockCluster(t, "prod", "http://connect-1:8083")
-	other.GroupID = "connect-other"
-	if apply.LockPath(dir, other) == pa {
-		t.Fatal("another group.id, another cluster: it must not share the lock")
+	info, _ := os.Stat(path)
+	dinfo, _ := os.Stat(filepath.Dir(path))
+	if info.Mode().Perm() != 0o600 || dinfo.Mode().Perm() != 0o700 {
+		t.Errorf("key mode %v, dir mode %v", info.Mode(), dinfo.Mode())
 	}
-}
-
-// Defect 8: a lock directory that others may write to is refused (anyone
-// could plant a link or hold the lock), with a hint about the directory, not
-// "wait for it to finish".
-func TestSecurityLockDirWritableByOthersIsRefused(t *testing.T) {
-	if !unixLike() {
-		t.Skip("directory modes are a Unix check")
+	plan := func(secret string) *diff.Plan {
+		return &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "sec-s",
+			Fields: []diff.Field{{Key: "auth.password", Before: "old-secret", After: secret, HasBefore: true, HasAfter: true, Sensitive: true},
+				{Key: "tasks.max", Before: "1", After: "2", HasBefore: true, HasAfter: true}}}}}
 	}
-	dir := filepath.Join(t.TempDir(), "locks")
-	if err := os.Mkdir(dir, 0o777); err != nil {
-		t.Fatal(err)
+	m1, m2 := k1.SecretMACs(plan("secret-one")), k1.SecretMACs(plan("secret-two"))
+	if len(m1) != 1 || m1["sink c/sec-s"] == "" || m1["sink c/sec-s"] == m2["sink c/sec-s"] {
+		t.Errorf("HMACs do not tell the secrets apart: %v %v", m1, m2)
 	}
-	if err := os.Chmod(dir, 0o1777); err != nil { // like /tmp: sticky, writable by all
-		t.Fatal(err)
+	pf := &apply.PlanFile{SecretMACs: m1}
+	if stale := pf.StaleSecrets(m2); len(stale) != 1 || !strings.Contains(stale[0], "a secret value changed") {
+		t.Errorf("StaleSecrets = %v", stale)
 	}
-	_, err := apply.Acquire(apply.LockPath(dir, lockCluster(t, "c", "http://w:8083")), "test")
-	var de *apply.LockDirError
-	if !errors.As(err, &de) || !strings.Contains(de.Problem, "writable by other users") || !strings.Contains(de.Hint, "chmod go-w") {
-		t.Fatalf("got %v, want a LockDirError about other users writing", err)
+	if stale := pf.StaleSecrets(k1.SecretMACs(plan("secret-one"))); len(stale) != 0 {
+		t.Errorf("same secret reported stale: %v", stale)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Fatalf("created %s in a directory it refused", entries[0].Name())
+	other, _ := apply.LoadPlanKey(filepath.Join(dir, "other.key"), true)
+	if other.ID == k1.ID || other.SecretMACs(plan("secret-one"))["sink c/sec-s"] == m1["sink c/sec-s"] {
+		t.Error("two keys give the same HMAC")
 	}
-
-	// The CLI says what is wrong with the directory, and does not suggest
-	// waiting, which would never help.
-	t.Setenv("CONNECTSYNC_LOCK_DIR", dir)
-	mf := filepath.Join(t.TempDir(), "m.yaml")
-	src := strings.Replace(strings.Replace(lockManifest, "%s", "c", 1), "%s", "  - {name: w1, cluster: c, url: http://127.0.0.1:1}", 1)
-	if err := os.WriteFile(mf, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
+	// A key others can read, or a symlink to one, is refused.
+	os.Chmod(path, 0o644)
+	if _, err := apply.LoadPlanKey(path, false); err == nil || !strings.Contains(err.Error(), "0644") {
+		t.Errorf("a readable key is accepted: %v", err)
 	}
-	var stdout, stderr strings.Builder
-	code := cli.Main([]string{"apply", "-f", mf, "--auto-approve"}, cli.Env{
-		Stdout: &stdout, Stderr: &stderr, LookupEnv: os.LookupEnv, Stdin: strings.NewReader(""),
-	})
-	if code != 1 || !strings.Contains(stderr.String(), "writable by other users") ||
-		!strings.Contains(stderr.String(), "hint: chmod go-w") || strings.Contains(stderr.String(), "wait for it") {
-		t.Fatalf("apply with a world-writable lock directory: exit %d\n%s", code, stderr.String())
-	}
-}
-
-// Defect 8: a lock directory that another user owns is refused, even when
-// nobody else may write to it.
-func TestSecurityLockDirOwnedByAnotherUserIsRefused(t *testing.T) {
-	if !unixLike() {
-		t.Skip("ownership is a Unix check")
-	}
-	dir := filepath.Join(t.TempDir(), "locks")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() == 0 {
-		if err := os.Chown(dir, 65534, 65534); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		dir = "/" // owned by root, not by the user running the test
-	}
-	_, err := apply.Acquire(apply.LockPath(dir, lockCluster(t, "c", "http://w:8083")), "test")
-	var de *apply.LockDirError
-	if !errors.As(err, &de) || !strings.Contains(de.Problem, "belongs to uid") {
-		t.Fatalf("got %v, want a LockDirError about the owner", err)
-	}
-}
-
-// The default lock directory is the user's own.
-func TestSecurityDefaultLockDirIsPerUser(t *testing.T) {
-	t.Setenv("CONNECTSYNC_LOCK_DIR", "")
-	dir := apply.LockDir()
-	if !strings.HasPrefix(dir, os.TempDir()) {
-		t.Fatalf("LockDir() = %s, want it under %s", dir, os.TempDir())
-	}
-	if unixLike() && !strings.HasSuffix(dir, "-"+itoa(os.Geteuid())) {
-		t.Fatalf("LockDir() = %s, want a directory named after the user", dir)
-	}
-}
-
-// Defect 13: plan -f DIR -out FILE could not save the plan ("read DIR: is a
-// directory"). The digest of a directory covers the files Load reads in it,
-// so that adding, changing or removing one makes the saved plan stale.
-func TestSecurityPlanFileDigestCoversDirectory(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, data string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("a.yaml", "version: 1\n")
-	write("notes.txt", "not a manifest\n")
-	d1, err := apply.ManifestDigest([]string{dir})
-	if err != nil {
-		t.Fatalf("digest of a directory: %v", err)
-	}
-	write("notes.txt", "still not a manifest\n")
-	if d, _ := apply.ManifestDigest([]string{dir}); d != d1 {
-		t.Error("a file Load does not read changed the digest")
-	}
-	write("b.yml", "version: 1\n")
-	d2, _ := apply.ManifestDigest([]string{dir})
-	if d2 == d1 {
-		t.Error("adding a manifest to the directory left the digest as it was")
-	}
-	write("b.yml", "version: 1\nsinks: []\n")
-	if d, _ := apply.ManifestDigest([]string{dir}); d == d2 {
-		t.Error("changing a manifest in the directory left the digest as it was")
-	}
-	if _, err := apply.ManifestDigest([]string{filepath.Join(dir, "missing")}); err == nil {
-		t.Error("a missing path gave a digest")
+	os.Chmod(path, 0o600)
+	link := filepath.Join(dir, "link.key")
+	os.Symlink(path, link)
+	if _, err := apply.LoadPlanKey(link, false); err == nil {
+		t.Error("a symlinked key is accepted")
 	}
 }

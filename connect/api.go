@@ -102,6 +102,7 @@ func connectorPath(name string, rest ...string) string {
 func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 	var info ServerInfo
 	_, err := c.do(ctx, request{method: http.MethodGet, path: "/", out: &info})
+	info.Version, info.Commit, info.KafkaClusterID = c.clean(info.Version), c.clean(info.Commit), c.clean(info.KafkaClusterID)
 	return info, err
 }
 
@@ -136,11 +137,11 @@ type wireInfo struct {
 func (c *Client) status(w *wireStatus) ConnectorStatus {
 	s := ConnectorStatus{
 		State:    w.Connector.State,
-		WorkerID: w.Connector.WorkerID,
+		WorkerID: c.clean(w.Connector.WorkerID),
 		Trace:    c.scrubTrace(w.Connector.Trace),
 	}
 	for _, t := range w.Tasks {
-		s.Tasks = append(s.Tasks, TaskStatus{ID: t.ID, State: t.State, WorkerID: t.WorkerID, Trace: c.scrubTrace(t.Trace)})
+		s.Tasks = append(s.Tasks, TaskStatus{ID: t.ID, State: t.State, WorkerID: c.clean(t.WorkerID), Trace: c.scrubTrace(t.Trace)})
 	}
 	return s
 }
@@ -149,7 +150,7 @@ func (c *Client) scrubTrace(s string) string {
 	if s == "" {
 		return ""
 	}
-	return c.scrub(s)
+	return c.clean(s)
 }
 
 // Connectors reads every connector's config, tasks and status in ONE
@@ -248,7 +249,7 @@ func (c *Client) Validate(ctx context.Context, class string, cfg map[string]stri
 			vk.Name = k.Definition.Name
 		}
 		for _, e := range k.Value.Errors {
-			vk.Errors = append(vk.Errors, c.scrub(e))
+			vk.Errors = append(vk.Errors, c.clean(e))
 		}
 		v.Configs = append(v.Configs, vk)
 	}

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cenkalti/backoff/v4"
 )
@@ -46,6 +47,19 @@ const (
 	DefaultInitialInterval = 500 * time.Millisecond
 	DefaultMaxInterval     = 10 * time.Second
 	DefaultMaxElapsedTime  = 2 * time.Minute
+
+	// DefaultMaxResponseBytes caps the body of one answer. A real cluster
+	// of 5,000 connectors answers GET /connectors?expand=info&expand=status
+	// with tens of MiB: a FileStreamSink takes 0.5 KiB on the local
+	// cluster, a DataStax sink with its mappings a few KiB, and a failed
+	// task adds its Java stack trace, a few KiB more. The cap is far above
+	// that, and stops a worker, or anything at its URL, from streaming until
+	// memory runs out.
+	DefaultMaxResponseBytes = 256 << 20
+
+	// maxErrorBodyBytes caps a non-2xx body: error bodies are small, and a
+	// proxy's HTML page is cut short.
+	maxErrorBodyBytes = 64 << 10
 )
 
 // TLSConfig says how to reach workers over HTTPS. Certificate verification
@@ -123,9 +137,15 @@ type Options struct {
 	// the method and the path (query included).
 	OnRequest func(method, path string)
 
+	// MaxResponseBytes caps the body of one answer; a larger one is an
+	// error. Zero means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+
 	// HTTPClient replaces the client built from TLS. Its own Timeout, if any,
 	// applies on top of the per-attempt timeouts. Setting both HTTPClient and
-	// TLS is an error: put the TLS settings on the client's transport.
+	// TLS is an error: put the TLS settings on the client's transport. Its
+	// CheckRedirect is replaced: redirects are never followed (see
+	// RedirectError).
 	HTTPClient *http.Client
 }
 
@@ -143,6 +163,7 @@ type Client struct {
 	logf         func(string, ...any)
 	scrub        func(string) string
 	onRequest    func(method, path string)
+	maxBody      int64
 }
 
 // New returns a client for the worker at baseURL ("http://connect-1:8083").
@@ -165,8 +186,8 @@ func New(baseURL string, o Options) (*Client, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("connect: worker URL %q: must not have a query or fragment", baseURL)
 	}
-	if o.Timeout < 0 || o.WriteTimeout < 0 {
-		return nil, errors.New("connect: timeouts must not be negative")
+	if o.Timeout < 0 || o.WriteTimeout < 0 || o.MaxResponseBytes < 0 {
+		return nil, errors.New("connect: timeouts and MaxResponseBytes must not be negative")
 	}
 	if o.Password != "" && o.Username == "" {
 		return nil, errors.New("connect: a password is set without a username")
@@ -187,7 +208,15 @@ func New(baseURL string, o Options) (*Client, error) {
 		hc = &http.Client{Transport: tr}
 	} else if !o.TLS.isZero() {
 		return nil, errors.New("connect: set either Options.HTTPClient or Options.TLS, not both")
+	} else {
+		copied := *hc
+		hc = &copied
 	}
+	// Never follow a redirect: the request carries the resolved secrets
+	// (in its body, the basic auth and rest.headers), and a redirect can
+	// send them to another host, or from https to plain http. A worker
+	// does not redirect; something at its URL that does is reported.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 	c := &Client{
 		base:         strings.TrimRight(u.String(), "/"),
@@ -201,6 +230,10 @@ func New(baseURL string, o Options) (*Client, error) {
 		logf:         o.Logf,
 		scrub:        o.Scrub,
 		onRequest:    o.OnRequest,
+		maxBody:      o.MaxResponseBytes,
+	}
+	if c.maxBody == 0 {
+		c.maxBody = DefaultMaxResponseBytes
 	}
 	if c.newBackOff == nil {
 		p := o.Retry
@@ -342,14 +375,19 @@ func (c *Client) attempt(ctx context.Context, r request, body []byte, timeout ti
 	}
 	defer resp.Body.Close()
 
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return resp.StatusCode, c.redirectError(r, resp)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		// Error bodies are small; a proxy's HTML page is cut short.
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
 		return resp.StatusCode, c.answerError(r, resp.StatusCode, raw)
 	}
-	raw, err := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
 		return resp.StatusCode, c.transportError(ctx, r, timeout, err)
+	}
+	if int64(len(raw)) > c.maxBody {
+		return resp.StatusCode, &TooLargeError{Method: r.method, Path: r.path, URL: c.base, Limit: c.maxBody}
 	}
 	if r.out != nil && len(bytes.TrimSpace(raw)) > 0 {
 		if err := json.Unmarshal(raw, r.out); err != nil {
@@ -378,25 +416,56 @@ func (c *Client) answerError(r request, status int, raw []byte) *Error {
 		ErrorCode int     `json:"error_code"`
 		Message   *string `json:"message"`
 	}
-	msg := ""
+	var msg, classified string
 	if err := json.Unmarshal(raw, &body); err == nil && body.Message != nil {
-		msg = *body.Message
+		classified = *body.Message
+		msg = c.clean(classified)
 	} else {
 		// Not a worker's JSON error: a proxy, or Jetty itself. Keep a line.
-		msg = strings.Join(strings.Fields(string(raw)), " ")
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
+		// Secrets are masked in the raw body first, escaped forms included,
+		// and only then is it squeezed and cut: reshaping first would hide
+		// a secret from the scrubber (two spaces squeezed to one, a secret
+		// cut in two).
+		// Squeezing can also spell a secret out of what was not one ("a  b"
+		// becoming "a b"): scrub again after it.
+		classified = strings.Join(strings.Fields(string(raw)), " ")
+		msg = cutLine(c.scrub(strings.Join(strings.Fields(c.clean(string(raw))), " ")), maxNonJSONMessage)
 	}
-	cl := classifyStatus(status, msg)
+	cl := classifyStatus(status, classified)
 	return &Error{
 		Method:     r.method,
 		Path:       r.path,
 		StatusCode: status,
 		ErrorCode:  body.ErrorCode,
-		Message:    c.scrub(msg),
+		Message:    msg,
 		class:      &cl,
 	}
+}
+
+// maxNonJSONMessage is how much of a non-JSON error body an Error keeps.
+const maxNonJSONMessage = 200
+
+// clean makes text from a worker fit to print: secrets masked (by the
+// caller's Scrub), then control characters shown escaped, then secrets
+// masked again, since an escape next to text can spell one ("\u007f" and
+// "z..." reading "fz...").
+func (c *Client) clean(s string) string { return c.scrub(neutralise(c.scrub(s))) }
+
+// cutLine cuts s to at most n bytes, on a rune boundary, adding "...".
+// It never cuts through a mask ("***"): a cut there would leave no secret,
+// but the reader could not tell what was cut.
+func cutLine(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	for cut > 0 && s[cut-1] == '*' && s[cut] == '*' {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 func orDefault(d, def time.Duration) time.Duration {

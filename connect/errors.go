@@ -75,8 +75,48 @@ type TransportError struct {
 	Err          error
 }
 
-func (e *TransportError) Error() string { return e.Method + " " + e.Path + ": " + e.Err.Error() }
+// Error neutralises control characters: Go's HTTP client quotes part of a
+// malformed answer in its errors.
+func (e *TransportError) Error() string {
+	return e.Method + " " + e.Path + ": " + neutralise(e.Err.Error())
+}
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// RedirectError is a 3xx answer. connectsync never follows a redirect: the
+// request carries the resolved secrets (its body, basic auth, rest.headers),
+// and a redirect could hand them to another host, or downgrade https to
+// http. A Kafka Connect worker does not redirect, so the URL points at
+// something else (a proxy, a login page, a moved service). It is never
+// retried.
+type RedirectError struct {
+	Method, Path string
+	URL          string // the worker's base URL
+	StatusCode   int
+	// Location is the scheme and host the answer redirects to, without
+	// user, path or query; "" when it had none or could not be parsed.
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	to := ""
+	if e.Location != "" {
+		to = " to " + e.Location
+	}
+	return fmt.Sprintf("%s %s: the worker at %s answered %d %s%s; connectsync does not follow redirects, since the request carries secrets: set the worker's url to the address that answers",
+		e.Method, e.Path, e.URL, e.StatusCode, http.StatusText(e.StatusCode), to)
+}
+
+// TooLargeError is an answer whose body is over Options.MaxResponseBytes.
+type TooLargeError struct {
+	Method, Path string
+	URL          string
+	Limit        int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s %s: the answer of the worker at %s is larger than %d MiB; connectsync stopped reading it (a real worker's answer is far smaller: check what answers at that URL)",
+		e.Method, e.Path, e.URL, e.Limit>>20)
+}
 
 // StatusCode returns the HTTP status of the worker's answer inside err, or 0
 // if err holds none.
@@ -243,6 +283,14 @@ func classify(err error) classification {
 	if errors.As(err, &e) {
 		return e.classify()
 	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return classification{reason: fmt.Sprintf("%d redirect (never followed)", re.StatusCode)}
+	}
+	var tl *TooLargeError
+	if errors.As(err, &tl) {
+		return classification{reason: "answer too large"}
+	}
 	if err == nil {
 		return classification{}
 	}
@@ -258,7 +306,7 @@ func classify(err error) classification {
 // "rebalance is expected" and for a failed forward to the leader, and
 // connections refused, reset or closed, timeouts, and temporary DNS failures.
 //
-// Never retried: 400, 401, 403, 404, 409 "already exists", 500 for a missing
+// Never retried: redirects (3xx), answers over MaxResponseBytes, 400, 401, 403, 404, 409 "already exists", 500 for a missing
 // plugin and every other 500, TLS certificate errors, unknown hosts, and a
 // canceled context.
 func Retryable(err error) (bool, string) {

@@ -266,6 +266,10 @@ type Finding struct {
 type Plan struct {
 	Changes  []Change
 	Findings []Finding
+	// Unread lists the clusters whose live connectors could not be read:
+	// the plan knows nothing of their connectors, so it must never claim
+	// that they match the manifests.
+	Unread []string
 }
 
 // Sort orders changes by cluster, kind (workers first) and name, and

@@ -336,6 +336,10 @@ func (v *validator) workers(clusters map[string]*Cluster) {
 		switch {
 		case w.URL == "":
 			v.errorf(w.Origin, "url", "the worker's REST URL, for example http://connect-1:8083", "missing")
+		case hasUserinfo(w.URL):
+			// Never echo the URL: it holds a password.
+			v.errorf(w.Origin, "url", "put the user and password under the cluster's rest.basicAuth, the password as a secret reference ({secretEnv: NAME})",
+				"the URL carries credentials (user:password@host); connectsync does not send them from a URL")
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			v.errorf(w.Origin, "url", "write http://host:port or https://host:port", "%q is not an http(s) URL", w.URL)
 		default:
@@ -358,6 +362,11 @@ func (v *validator) workers(clusters map[string]*Cluster) {
 		for i, l := range w.Listeners {
 			rel := fmt.Sprintf("listeners[%d]", i)
 			lu, err := url.Parse(l)
+			if hasUserinfo(l) {
+				v.errorf(w.Origin, rel, "a listener is an address to bind, for example http://0.0.0.0:8083",
+					"the listener URL carries credentials (user:password@host)")
+				continue
+			}
 			if err != nil || (lu.Scheme != "http" && lu.Scheme != "https") || lu.Port() == "" {
 				v.errorf(w.Origin, rel, "write http://host:port, for example http://0.0.0.0:8083", "%q is not a listener URL", l)
 				continue
@@ -382,6 +391,23 @@ func (v *validator) workers(clusters map[string]*Cluster) {
 		}
 		v.properties(w.Origin, "properties", w.Properties)
 	}
+}
+
+// hasUserinfo reports whether a URL, parsable or not, carries a user or a
+// password before its host: scheme://user[:password]@host. Such a URL is
+// rejected, and never echoed, wherever a URL is validated.
+func hasUserinfo(raw string) bool {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return true
+	}
+	rest := raw
+	if _, after, ok := strings.Cut(raw, "://"); ok {
+		rest = after
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	authority, _, _ = strings.Cut(authority, "?")
+	authority, _, _ = strings.Cut(authority, "#")
+	return strings.Contains(authority, "@")
 }
 
 func (v *validator) clusterRef(o Origin, name string, clusters map[string]*Cluster) {

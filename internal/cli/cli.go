@@ -75,25 +75,24 @@ var commands = []command{
 
 // app carries what every command shares.
 type app struct {
-	env     Env
-	p       *view.Printer
-	scrub   *view.Scrubber
+	env Env
+	p   *view.Printer
+	// secrets holds every secret value resolved in this run. The printer
+	// is made from it and the resolver registers into it, so no command
+	// can print a secret it resolved (see resolver).
+	secrets *view.Secrets
 	noColor bool
 }
 
 // Main runs connectsync with args (without the program name) and returns the
 // exit code.
 func Main(args []string, env Env) int {
-	scrub := &view.Scrubber{}
-	a := &app{env: env, scrub: scrub}
+	secrets := &view.Secrets{}
+	a := &app{env: env, secrets: secrets}
 	_, noColor := env.LookupEnv("NO_COLOR")
-	a.p = &view.Printer{
-		Out:   scrub.Writer(env.Stdout),
-		Err:   scrub.Writer(env.Stderr),
-		Color: env.StdoutIsTTY && !noColor,
-	}
+	a.p = view.NewPrinter(env.Stdout, env.Stderr, env.StdoutIsTTY && !noColor, secrets)
 	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, mainUsage())
+		fmt.Fprint(a.p.Stderr(), mainUsage())
 		return ExitError
 	}
 	name := args[0]
@@ -101,11 +100,11 @@ func Main(args []string, env Env) int {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c := lookup(args[1]); c != nil {
-				fmt.Fprint(env.Stdout, c.usage)
+				fmt.Fprint(a.p.Stdout(), c.usage)
 				return ExitOK
 			}
 		}
-		fmt.Fprint(env.Stdout, mainUsage())
+		fmt.Fprint(a.p.Stdout(), mainUsage())
 		return ExitOK
 	case "-version", "--version":
 		name = "version"
@@ -188,7 +187,7 @@ func (a *app) newFlagSet(name string) *flag.FlagSet {
 func (a *app) parseFlags(fs *flag.FlagSet, usage string, args []string) ([]string, int, bool) {
 	pos, err := parse(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(a.env.Stdout, usage)
+		fmt.Fprint(a.p.Stdout(), usage)
 		return nil, ExitOK, false
 	}
 	if err != nil {

@@ -131,7 +131,7 @@ func runPlan(a *app, args []string) int {
 			return ExitError
 		}
 		if !f.asJSON {
-			fmt.Fprintf(a.p.Out, "\nSaved the plan to %s. Apply it with: connectsync apply %s\n", f.out, f.out)
+			fmt.Fprintf(a.p.Stdout(), "\nSaved the plan to %s. Apply it with: connectsync apply %s\n", f.out, f.out)
 		}
 	}
 	if f.detailedExit && s.Plan.HasChanges() {
@@ -205,6 +205,11 @@ func (a *app) readLive(ctx context.Context, m *manifest.Manifest, stats bool) (m
 	var wg sync.WaitGroup
 	var firstErr error
 	for _, c := range m.Clusters {
+		if c.REST.TLS.InsecureSkipVerify {
+			// On every run: this is not a setting to forget about.
+			a.p.Errorf("remove it, and trust the workers' CA with rest.tls.caFile",
+				"warning: cluster %s: rest.tls.insecureSkipVerify is on: the workers' TLS certificates are not checked, so anyone on the network path can read or change what connectsync sends them, secrets included", c.Name)
+		}
 		var requests atomic.Int64
 		var workers []apply.WorkerTarget
 		var clients []*connect.Client
@@ -234,7 +239,7 @@ func (a *app) readLive(ctx context.Context, m *manifest.Manifest, stats bool) (m
 			start := time.Now()
 			cs := apply.ReadCluster(ctx, c.Name, workers, clients, sortedSet(classes))
 			if stats {
-				fmt.Fprintf(a.p.Err, "connectsync: read cluster %s: %d requests (%d for connectors), %d connectors, %s\n",
+				fmt.Fprintf(a.p.Stderr(), "connectsync: read cluster %s: %d requests (%d for connectors), %d connectors, %s\n",
 					c.Name, requests.Load(), 1, len(cs.Connectors), time.Since(start).Round(time.Millisecond))
 			}
 			mu.Lock()
@@ -262,7 +267,7 @@ func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connec
 		TLS: connect.TLSConfig{CAFile: c.REST.TLS.CAFile, CertFile: c.REST.TLS.CertFile,
 			KeyFile: c.REST.TLS.KeyFile, InsecureSkipVerify: c.REST.TLS.InsecureSkipVerify},
 		Logf:      func(format string, args ...any) { a.p.Errorf("", format, args...) },
-		Scrub:     a.scrub.Scrub,
+		Scrub:     a.secrets.Scrub,
 		OnRequest: func(string, string) { requests.Add(1) },
 	}
 	if auth := c.REST.Auth; auth != nil {
@@ -273,7 +278,6 @@ func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connec
 		if o.Password, err = res.Resolve(auth.Password); err != nil {
 			return o, fmt.Errorf("rest.basicAuth.password: %v", err)
 		}
-		a.scrub.Add(o.Password)
 	}
 	for k, v := range c.REST.Headers {
 		s, err := res.Resolve(v)
@@ -284,9 +288,6 @@ func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connec
 			o.Headers = map[string]string{}
 		}
 		o.Headers[k] = s
-		if v.IsSecret() {
-			a.scrub.Add(s)
-		}
 	}
 	if c.REST.Timeout != "" {
 		d, _ := time.ParseDuration(c.REST.Timeout)
@@ -308,6 +309,14 @@ func (a *app) savePlan(path string, f liveFlags, s *apply.Session) error {
 		FormatVersion: apply.PlanFileVersion, Manifests: f.files, ManifestDigest: digest,
 		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir,
 		Changes: apply.SaveChanges(s.Plan),
+	}
+	if apply.HasSensitive(s.Plan) {
+		// So that apply FILE notices a secret that changed since.
+		key, err := a.planKey(true)
+		if err != nil {
+			return err
+		}
+		pf.PlanKeyID, pf.SecretMACs = key.ID, key.SecretMACs(s.Plan)
 	}
 	b, err := pf.Marshal()
 	if err != nil {
@@ -391,9 +400,13 @@ func runApply(a *app, args []string) int {
 	if err != nil {
 		hint := "wait for it to finish; the lock frees itself when that process exits"
 		var dirErr *apply.LockDirError
-		if errors.As(err, &dirErr) {
+		switch {
+		case errors.As(err, &dirErr):
 			// Waiting does not help when the lock directory is unusable.
 			hint = dirErr.Hint
+		case !errors.Is(err, apply.ErrLocked):
+			// No other apply holds it: the lock could not be taken at all.
+			hint = "check that the lock directory is yours and writable, or set CONNECTSYNC_LOCK_DIR to one that is"
 		}
 		a.p.Errorf(hint, "apply: %v", err)
 		return ExitError
@@ -404,7 +417,23 @@ func runApply(a *app, args []string) int {
 		return code
 	}
 	if saved != nil {
-		if stale := saved.Stale(apply.SaveChanges(s.Plan)); len(stale) > 0 {
+		stale := saved.Stale(apply.SaveChanges(s.Plan))
+		if len(saved.SecretMACs) > 0 || apply.HasSensitive(s.Plan) {
+			key, err := a.planKey(false)
+			switch {
+			case err != nil && len(saved.SecretMACs) > 0:
+				a.p.Errorf("apply a plan as the user and on the machine that made it, or share the key with "+apply.PlanKeyEnv,
+					"apply: cannot check the plan's secrets: %v", err)
+				return ExitError
+			case err == nil && saved.PlanKeyID != "" && key.ID != saved.PlanKeyID:
+				a.p.Errorf("apply a plan as the user and on the machine that made it, or share the key with "+apply.PlanKeyEnv,
+					"apply: the plan was made with another plan key; its secrets cannot be checked")
+				return ExitError
+			case err == nil:
+				stale = append(stale, saved.StaleSecrets(key.SecretMACs(s.Plan))...)
+			}
+		}
+		if len(stale) > 0 {
 			a.p.Errorf("plan again with connectsync plan -out FILE", "apply: the saved plan is stale:\n  %s", strings.Join(stale, "\n  "))
 			return ExitError
 		}
@@ -426,14 +455,14 @@ func runApply(a *app, args []string) int {
 				"apply: refusing to ask for confirmation without a terminal")
 			return ExitError
 		}
-		fmt.Fprint(a.p.Out, "\nApply these changes? Only 'yes' is accepted: ")
+		fmt.Fprint(a.p.Stdout(), "\nApply these changes? Only 'yes' is accepted: ")
 		answer, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
 		if strings.TrimSpace(answer) != "yes" {
 			a.p.Errorf("", "apply cancelled; nothing was changed")
 			return ExitError
 		}
 	}
-	fmt.Fprintln(a.p.Out)
+	fmt.Fprintln(a.p.Stdout())
 	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress})
 	a.p.ApplyResult(res)
 	if _, pending, failed := res.Counts(); pending+failed > 0 {
@@ -463,6 +492,16 @@ func waitOrSkip(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// planKey loads the key of the plan file's secret HMACs, creating it with
+// create.
+func (a *app) planKey(create bool) (*apply.PlanKey, error) {
+	path, err := apply.PlanKeyPath(a.env.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return apply.LoadPlanKey(path, create)
 }
 
 // lockClusters takes the apply lock of every cluster in the manifests.

@@ -150,19 +150,36 @@ func runRender(a *app, args []string) int {
 	return ExitOK
 }
 
-// resolver resolves secret references from the process environment.
+// resolver resolves secret references from the process environment. It is
+// the only way a command obtains a secret's value, and it registers every
+// value it resolves with the printer's Secrets before returning it: a
+// command cannot print a secret it has without it being masked.
 func (a *app) resolver() manifest.Resolver {
-	return manifest.EnvResolver{Env: a.env.LookupEnv}
+	return registeringResolver{manifest.EnvResolver{Env: a.env.LookupEnv}, a.secrets}
 }
 
-// registerSecrets tells the scrubber every resolved secret, so that no
-// output can carry one.
+type registeringResolver struct {
+	res     manifest.Resolver
+	secrets *view.Secrets
+}
+
+func (r registeringResolver) Resolve(v manifest.Value) (string, error) {
+	s, err := r.res.Resolve(v)
+	if err == nil && v.IsSecret() {
+		r.secrets.Add(s)
+	}
+	return s, err
+}
+
+// registerSecrets registers what the rendered files hold as secrets, on
+// top of what the resolver registered (a rendered value can embed a secret
+// in a longer string).
 func (a *app) registerSecrets(r *manifest.Rendered) {
 	for _, w := range r.Workers {
-		a.scrub.Add(w.Props.Secrets()...)
+		a.secrets.Add(w.Props.Secrets()...)
 	}
 	for _, s := range r.Sinks {
-		a.scrub.Add(s.Config.Secrets()...)
+		a.secrets.Add(s.Config.Secrets()...)
 	}
 }
 

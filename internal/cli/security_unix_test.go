@@ -16,7 +16,7 @@ func TestSecurityRenderHonoursUmask(t *testing.T) {
 	old := syscall.Umask(0o027)
 	defer syscall.Umask(old)
 	out := filepath.Join(t.TempDir(), "out")
-	if code, _, stderr := runCLI(t, "render", "-f", m, "-o", out); code != 0 {
+	if code, _, stderr := runFilesCLI(t, "render", "-f", m, "-o", out); code != 0 {
 		t.Fatalf("render: exit %d\n%s", code, stderr)
 	}
 	for path, want := range map[string]os.FileMode{

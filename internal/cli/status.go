@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+
+	"github.com/connectsync/connectsync/manifest"
 )
 
 const statusUsage = `usage: connectsync status -f PATH [-f PATH ...] [--json]
@@ -39,6 +41,22 @@ func runStatus(a *app, args []string) int {
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return ExitError
+	}
+	// Resolve the manifests' secrets, only so that the printer masks them
+	// wherever a worker echoes one (a task trace, an error). A secret that
+	// cannot be resolved here cannot be masked: say so, and go on.
+	r, rds := manifest.Render(m, a.resolver())
+	if rds.HasErrors() {
+		warn := make(manifest.Diagnostics, 0, len(rds))
+		for _, d := range rds {
+			d.Severity = manifest.Warning
+			d.Message += " (status cannot mask this secret if a worker echoes it)"
+			warn = append(warn, d)
+		}
+		a.p.Diagnostics(warn)
+	}
+	if r != nil {
+		a.registerSecrets(r)
 	}
 	live, err := a.readLive(context.Background(), m, false)
 	if err != nil {

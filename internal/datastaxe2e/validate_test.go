@@ -22,7 +22,7 @@ func TestValidateEndpoint(t *testing.T) {
 		"contactPoints": "127.0.0.1", "loadBalancing.localDc": "datacenter1",
 		"port": "0", "compression": "Zip", "jmx": "maybe",
 		"header.converter":                        "com.example.NoSuchConverter",
-		"topic.orders.shop.orders_by_id.ttl":      "-2",       // task-start only
+		"topic.orders.shop.orders_by_id.ttl":      "-2",      // task-start only
 		"topic.orders.shop.orders_by_id.mapping":  "id=valu", // task-start only
 		"topic.orders.shop.orders_by_id.bogusKey": "1",       // task-start only
 	}

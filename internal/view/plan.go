@@ -14,6 +14,9 @@ import (
 // reword them casually.
 const (
 	NoChanges = "No changes. Live state matches the manifest."
+	// NotRead ends a plan that could not read some cluster's live state,
+	// in place of NoChanges, which it must never print.
+	NotRead = "No plan for cluster %s: its live state could not be read."
 	// SensitiveValue stands for a value that is never shown.
 	SensitiveValue = "(sensitive value)"
 )
@@ -46,7 +49,7 @@ func (p *Printer) actionColor(a diff.Action) string {
 // object, one line per changed key, findings in their own section, and the
 // summary line last.
 func (p *Printer) Plan(plan *diff.Plan) {
-	w := p.Out
+	w := p.out
 	changed := false
 	cluster := ""
 	for _, c := range plan.Changes {
@@ -76,9 +79,17 @@ func (p *Printer) Plan(plan *diff.Plan) {
 	fmt.Fprintln(w, p.paint(ansiBold, Summary(plan)))
 }
 
-// Summary is the plan's last line.
+// Summary is the plan's last line. NoChanges is printed only when every
+// cluster's live state was read.
 func Summary(plan *diff.Plan) string {
+	unread := ""
+	if len(plan.Unread) > 0 {
+		unread = fmt.Sprintf(NotRead, strings.Join(plan.Unread, ", "))
+	}
 	if !plan.HasChanges() {
+		if unread != "" {
+			return unread
+		}
 		return NoChanges
 	}
 	create, change, del, restart := plan.Counts()
@@ -86,7 +97,11 @@ func Summary(plan *diff.Plan) string {
 	if restart > 0 {
 		s += fmt.Sprintf(", %d to restart", restart)
 	}
-	return s + "."
+	s += "."
+	if unread != "" {
+		s += " " + unread
+	}
+	return s
 }
 
 func workersToRestart(plan *diff.Plan) []diff.Change {
@@ -211,6 +226,8 @@ type SummaryJSON struct {
 	Restart int  `json:"restart"`
 	Changes bool `json:"has_changes"`
 	Errors  bool `json:"has_errors"`
+	// Unread lists the clusters whose live state could not be read.
+	Unread []string `json:"unread_clusters,omitempty"`
 }
 
 // PlanAsJSON prints the plan as JSON.
@@ -222,7 +239,7 @@ func planJSON(plan *diff.Plan) PlanJSON {
 		out.Findings = append(out.Findings, FindingJSON(f))
 	}
 	c, u, d, r := plan.Counts()
-	out.Summary = SummaryJSON{c, u, d, r, plan.HasChanges(), plan.HasErrors()}
+	out.Summary = SummaryJSON{c, u, d, r, plan.HasChanges(), plan.HasErrors(), plan.Unread}
 	return out
 }
 
@@ -230,10 +247,10 @@ func planJSON(plan *diff.Plan) PlanJSON {
 func (p *Printer) Progress(e apply.Event) {
 	line := fmt.Sprintf("%s: %s", e.Change.ID(), e.Step)
 	if e.Err != nil {
-		fmt.Fprintln(p.Err, p.paint(ansiRed, line+": "+e.Err.Error()))
+		fmt.Fprintln(p.errw, p.paint(ansiRed, line+": "+e.Err.Error()))
 		return
 	}
-	fmt.Fprintln(p.Out, line)
+	fmt.Fprintln(p.out, line)
 }
 
 // ApplyResult prints what an apply did and its counts.
@@ -244,28 +261,28 @@ func (p *Printer) ApplyResult(r *apply.Result) {
 			continue
 		}
 		if !header {
-			fmt.Fprintln(p.Err, "\nNot applied:")
+			fmt.Fprintln(p.errw, "\nNot applied:")
 			header = true
 		}
-		fmt.Fprintf(p.Err, "  %s: %s: %v\n", c.Change.ID(), c.Outcome, c.Err)
+		fmt.Fprintf(p.errw, "  %s: %s: %v\n", c.Change.ID(), c.Outcome, c.Err)
 		for _, t := range c.FailedTasks {
-			fmt.Fprintf(p.Err, "    %s\n", t)
+			fmt.Fprintf(p.errw, "    %s\n", t)
 		}
 	}
 	if len(r.RestartWorkers) > 0 {
-		fmt.Fprintf(p.Out, "\nRestart these workers to pick up their new properties:\n")
+		fmt.Fprintf(p.out, "\nRestart these workers to pick up their new properties:\n")
 		for _, c := range r.RestartWorkers {
-			fmt.Fprintf(p.Out, "  %s/%s (%s)\n", c.Cluster, c.Name, c.Path)
+			fmt.Fprintf(p.out, "  %s/%s (%s)\n", c.Cluster, c.Name, c.Path)
 		}
 	}
 	applied, pending, failed := r.Counts()
 	line := fmt.Sprintf("Apply complete: %d applied, %d pending, %d failed.", applied, pending, failed)
 	if failed > 0 || pending > 0 {
 		line = fmt.Sprintf("Apply failed: %d applied, %d pending, %d failed.", applied, pending, failed)
-		fmt.Fprintln(p.Out, p.paint(ansiRed, line))
+		fmt.Fprintln(p.out, p.paint(ansiRed, line))
 		return
 	}
-	fmt.Fprintln(p.Out, p.paint(ansiGreen, line))
+	fmt.Fprintln(p.out, p.paint(ansiGreen, line))
 }
 
 // ApplyJSON is the --json form of an apply: the plan, then what became of

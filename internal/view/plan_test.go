@@ -67,7 +67,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func render(f func(p *Printer)) []byte {
 	var out bytes.Buffer
-	f(&Printer{Out: &out, Err: &out})
+	f(NewPrinter(&out, &out, false, &Secrets{}))
 	return out.Bytes()
 }
 

@@ -10,7 +10,7 @@ import (
 
 // Status prints each cluster's workers and connectors, with their tasks.
 func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool) {
-	w := p.Out
+	w := p.out
 	for i, name := range clusters {
 		cs := live[name]
 		if i > 0 {

@@ -9,20 +9,50 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
 
 	"github.com/connectsync/connectsync/manifest"
 )
 
 // Printer writes to a command's standard output and error.
+//
+// Its writers are unexported on purpose: the only way to get a Printer is
+// NewPrinter, which takes the run's Secrets, so that nothing connectsync
+// prints can bypass the masking of secrets or the neutralising of control
+// characters (see Secrets and neutralise).
 type Printer struct {
-	Out, Err io.Writer
-	// Color enables ANSI colour; callers set it only for a terminal
+	out, errw io.Writer
+	// color enables ANSI colour; callers set it only for a terminal
 	// without NO_COLOR.
-	Color bool
+	color bool
+	// mark prefixes the Printer's own colour sequences, so that the
+	// neutraliser lets them pass and escapes every other one. It is random
+	// per Printer, so a worker cannot forge it, and never printed.
+	mark string
 }
+
+// NewPrinter returns a Printer writing to stdout and stderr through
+// secrets: every registered secret, and every secret registered later, is
+// masked in whatever the Printer writes, and control characters that did
+// not come from the Printer's own colouring are shown escaped. color turns
+// ANSI colour on. secrets must not be nil.
+func NewPrinter(stdout, stderr io.Writer, color bool, secrets *Secrets) *Printer {
+	if secrets == nil {
+		panic("view.NewPrinter: nil Secrets")
+	}
+	mark := newMark()
+	return &Printer{
+		out:   secrets.writer(neutraliser{stdout, mark}),
+		errw:  secrets.writer(neutraliser{stderr, mark}),
+		color: color,
+		mark:  mark,
+	}
+}
+
+// Stdout is the Printer's standard output, masked and neutralised.
+func (p *Printer) Stdout() io.Writer { return p.out }
+
+// Stderr is the Printer's standard error, masked and neutralised.
+func (p *Printer) Stderr() io.Writer { return p.errw }
 
 const (
 	ansiReset  = "\x1b[0m"
@@ -34,18 +64,18 @@ const (
 )
 
 func (p *Printer) paint(code, s string) string {
-	if !p.Color || s == "" {
+	if !p.color || s == "" {
 		return s
 	}
-	return code + s + ansiReset
+	return p.mark + code + s + p.mark + ansiReset
 }
 
 // Errorf prints "connectsync: <message>" on standard error, and a hint
 // line when hint is not empty.
 func (p *Printer) Errorf(hint, format string, args ...any) {
-	fmt.Fprintf(p.Err, "connectsync: %s\n", fmt.Sprintf(format, args...))
+	fmt.Fprintf(p.errw, "connectsync: %s\n", fmt.Sprintf(format, args...))
 	if hint != "" {
-		fmt.Fprintf(p.Err, "connectsync: hint: %s\n", hint)
+		fmt.Fprintf(p.errw, "connectsync: hint: %s\n", hint)
 	}
 }
 
@@ -55,13 +85,13 @@ func (p *Printer) Diagnostics(ds manifest.Diagnostics) {
 	for _, d := range ds {
 		line := d.String()
 		if d.Severity == manifest.Error {
-			fmt.Fprintln(p.Err, p.paint(ansiRed, line))
+			fmt.Fprintln(p.errw, p.paint(ansiRed, line))
 		} else {
-			fmt.Fprintln(p.Err, p.paint(ansiYellow, line))
+			fmt.Fprintln(p.errw, p.paint(ansiYellow, line))
 		}
 	}
 	if n := len(ds.Errors()); n > 0 {
-		fmt.Fprintf(p.Err, "connectsync: %s\n", counted(n, "error", "errors")+warningsSuffix(ds))
+		fmt.Fprintf(p.errw, "connectsync: %s\n", counted(n, "error", "errors")+warningsSuffix(ds))
 	}
 }
 
@@ -81,7 +111,7 @@ func counted(n int, one, many string) string {
 
 // Valid prints validate's summary for a manifest without errors.
 func (p *Printer) Valid(m *manifest.Manifest, ds manifest.Diagnostics) {
-	fmt.Fprintf(p.Out, "%s %s: %s, %s, %s%s.\n", p.paint(ansiGreen, "Valid:"),
+	fmt.Fprintf(p.out, "%s %s: %s, %s, %s%s.\n", p.paint(ansiGreen, "Valid:"),
 		counted(len(m.Files), "file", "files"),
 		counted(len(m.Clusters), "cluster", "clusters"),
 		counted(len(m.Workers), "worker", "workers"),
@@ -132,7 +162,7 @@ func nonNil(s []string) []string {
 
 // JSON prints v as indented JSON on standard output.
 func (p *Printer) JSON(v any) error {
-	enc := json.NewEncoder(p.Out)
+	enc := json.NewEncoder(p.out)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
@@ -145,7 +175,7 @@ func (p *Printer) RenderedFiles(dir string, files []manifest.File) {
 		if f.Mode == 0o600 {
 			note = " (mode 0600: holds a secret)"
 		}
-		fmt.Fprintf(p.Out, "wrote %s%s\n", filepath.Join(dir, filepath.FromSlash(f.Path)), note)
+		fmt.Fprintf(p.out, "wrote %s%s\n", filepath.Join(dir, filepath.FromSlash(f.Path)), note)
 	}
 }
 
@@ -154,10 +184,10 @@ func (p *Printer) RenderedFiles(dir string, files []manifest.File) {
 func (p *Printer) RenderedToStdout(files []manifest.File) {
 	for i, f := range files {
 		if i > 0 {
-			fmt.Fprintln(p.Out)
+			fmt.Fprintln(p.out)
 		}
-		fmt.Fprintf(p.Out, "%s\n", p.paint(ansiBold, "# "+f.Path))
-		p.Out.Write(f.Data)
+		fmt.Fprintf(p.out, "%s\n", p.paint(ansiBold, "# "+f.Path))
+		p.out.Write(f.Data)
 	}
 }
 
@@ -171,58 +201,6 @@ func (p *Printer) Version(version, goVersion string, asJSON bool) error {
 			GoVersion       string `json:"go_version"`
 		}{JSONFormatVersion, version, manifest.Version, goVersion})
 	}
-	fmt.Fprintf(p.Out, "connectsync %s (manifest version %d, %s)\n", version, manifest.Version, goVersion)
+	fmt.Fprintf(p.out, "connectsync %s (manifest version %d, %s)\n", version, manifest.Version, goVersion)
 	return nil
-}
-
-// Scrubber replaces secret values in text with "***". It is the last line
-// of defence: every writer connectsync prints through is wrapped in one.
-type Scrubber struct {
-	mu      sync.RWMutex
-	secrets []string
-}
-
-// Mask is what a secret is replaced with.
-const Mask = "***"
-
-// Add registers secret values. Values shorter than 4 characters are not
-// registered: masking them would garble ordinary text.
-func (s *Scrubber) Add(values ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range values {
-		if len(v) >= 4 {
-			s.secrets = append(s.secrets, v)
-		}
-	}
-	sort.Slice(s.secrets, func(i, j int) bool { return len(s.secrets[i]) > len(s.secrets[j]) })
-}
-
-// Scrub returns text with every registered secret replaced by Mask.
-func (s *Scrubber) Scrub(text string) string {
-	if s == nil {
-		return text
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, v := range s.secrets {
-		text = strings.ReplaceAll(text, v, Mask)
-	}
-	return text
-}
-
-// Writer returns a writer that scrubs what it writes to w. Each Write is
-// scrubbed whole, and every printer writes whole lines.
-func (s *Scrubber) Writer(w io.Writer) io.Writer { return scrubWriter{s, w} }
-
-type scrubWriter struct {
-	s *Scrubber
-	w io.Writer
-}
-
-func (sw scrubWriter) Write(b []byte) (int, error) {
-	if _, err := io.WriteString(sw.w, sw.s.Scrub(string(b))); err != nil {
-		return 0, err
-	}
-	return len(b), nil
 }

@@ -1,0 +1,276 @@
+package view
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Secrets is the set of secret values resolved during one run, and the
+// filter that masks them in everything a Printer writes. It is the last line
+// of defence: messages are scrubbed where they enter too (connect.Options.
+// Scrub), but every writer connectsync prints through is wrapped in one.
+//
+// A secret is masked in its raw form and in the forms that encoders and
+// workers turn it into: JSON and Go escapes (\u003c, \", \\, \/, \n, \x1b),
+// escapes of escapes (a JSON string inside a JSON string), HTML character
+// references, and with its runs of whitespace squeezed to one.
+type Secrets struct {
+	mu      sync.RWMutex
+	values  []string
+	pattern *regexp.Regexp
+}
+
+// Mask is what a secret is replaced with.
+const Mask = "***"
+
+// MinSecretLen is the shortest value Add registers: masking shorter ones
+// would garble ordinary text.
+const MinSecretLen = 4
+
+// Add registers secret values. Values shorter than MinSecretLen are not
+// registered.
+func (s *Secrets) Add(values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	added := false
+	for _, v := range values {
+		if len(v) < MinSecretLen || s.has(v) {
+			continue
+		}
+		s.values = append(s.values, v)
+		added = true
+	}
+	if !added {
+		return
+	}
+	// Longest first: the alternation is leftmost-first, and a secret that
+	// contains another must be masked whole.
+	sort.Slice(s.values, func(i, j int) bool { return len(s.values[i]) > len(s.values[j]) })
+	alts := make([]string, len(s.values))
+	for i, v := range s.values {
+		alts[i] = secretPattern(v)
+	}
+	s.pattern = regexp.MustCompile(strings.Join(alts, "|"))
+}
+
+func (s *Secrets) has(v string) bool {
+	for _, x := range s.values {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Scrub returns text with every registered secret, in any of the forms
+// above, replaced by Mask.
+func (s *Secrets) Scrub(text string) string {
+	if s == nil {
+		return text
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.pattern == nil {
+		return text
+	}
+	// Raw bytes first: a value that is not valid UTF-8 is matched by the
+	// pattern only loosely.
+	for _, v := range s.values {
+		text = strings.ReplaceAll(text, v, Mask)
+	}
+	return s.pattern.ReplaceAllLiteralString(text, Mask)
+}
+
+// secretPattern is a regular expression matching v and its encoded forms.
+func secretPattern(v string) string {
+	var b strings.Builder
+	b.WriteString("(?:")
+	v = strings.ToValidUTF8(v, "\uFFFD")
+	for i := 0; i < len(v); {
+		r, size := utf8.DecodeRuneInString(v[i:])
+		if unicode.IsSpace(r) {
+			// A run of whitespace matches any run of whitespace or of its
+			// escapes: text that was squeezed, or re-wrapped.
+			for i < len(v) {
+				r, size = utf8.DecodeRuneInString(v[i:])
+				if !unicode.IsSpace(r) {
+					break
+				}
+				i += size
+			}
+			b.WriteString(`(?:\s|\\+[ntrfv]|\\+[uU]0*(?:20|0[9aAbBcCdD]|85|[aA]0)|&#0*(?:32|9|10|13);|&#[xX]0*(?:20|[9aAdD]);|&nbsp;)+`)
+			continue
+		}
+		b.WriteString(runePattern(r))
+		i += size
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// runePattern matches one character of a secret, raw or escaped.
+func runePattern(r rune) string {
+	alts := []string{regexp.QuoteMeta(string(r))}
+	hex4 := func(r rune) string { return hexClass(fmt.Sprintf("%04x", r)) }
+	if r <= 0xFFFF {
+		alts = append(alts, `\\+[uU]`+hex4(r))
+	} else {
+		hi, lo := surrogates(r)
+		alts = append(alts, `\\+[uU]`+hex4(hi)+`\\+[uU]`+hex4(lo), `\\+U`+hexClass(fmt.Sprintf("%08x", r)))
+	}
+	if r < 0x100 {
+		alts = append(alts, `\\+x`+hexClass(fmt.Sprintf("%02x", r)), `%`+hexClass(fmt.Sprintf("%02x", r)))
+	}
+	if short, ok := shortEscapes[r]; ok {
+		alts = append(alts, `\\+`+regexp.QuoteMeta(short))
+	}
+	if r == '\\' {
+		alts = append(alts, `\\+`)
+	}
+	alts = append(alts, fmt.Sprintf(`&#0*%d;`, r), `&#[xX]0*`+hexClass(fmt.Sprintf("%x", r))+`;`)
+	if ent, ok := htmlEntities[r]; ok {
+		alts = append(alts, regexp.QuoteMeta(ent))
+	}
+	return "(?:" + strings.Join(alts, "|") + ")"
+}
+
+// shortEscapes are the one-letter escapes of JSON, Go and Java string
+// literals.
+var shortEscapes = map[rune]string{
+	'"': `"`, '/': `/`, '\'': `'`, '\n': `n`, '\t': `t`, '\r': `r`, '\b': `b`, '\f': `f`, '\a': `a`, '\v': `v`,
+}
+
+var htmlEntities = map[rune]string{'<': "&lt;", '>': "&gt;", '&': "&amp;", '"': "&quot;", '\'': "&apos;"}
+
+// hexClass matches hex digits in either case: "3c" -> "3[cC]".
+func hexClass(h string) string {
+	var b strings.Builder
+	for _, c := range h {
+		if c >= 'a' && c <= 'f' {
+			fmt.Fprintf(&b, "[%c%c]", c, unicode.ToUpper(c))
+		} else {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+func surrogates(r rune) (rune, rune) {
+	r -= 0x10000
+	return 0xD800 + (r>>10)&0x3FF, 0xDC00 + r&0x3FF
+}
+
+// writer returns a writer that masks secrets in what it writes to w. Each
+// Write is scrubbed whole, and every printer writes whole lines.
+func (s *Secrets) writer(w io.Writer) io.Writer { return scrubWriter{s, w} }
+
+type scrubWriter struct {
+	s *Secrets
+	w io.Writer
+}
+
+func (sw scrubWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(sw.w, sw.s.Scrub(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// neutraliser shows control characters escaped, so that nothing a worker
+// sends (a trace, a message, a connector name, a config key) can move the
+// cursor, clear the screen, retitle the window or hide text on a
+// terminal. It keeps newlines and tabs, and the colour sequences the
+// Printer itself wrote, which carry its secret mark. Escapes are \u00XX,
+// which is also valid inside a JSON string.
+type neutraliser struct {
+	w    io.Writer
+	mark string
+}
+
+// sgr are the colour sequences paint writes.
+var sgr = []string{ansiReset, ansiBold, ansiRed, ansiGreen, ansiYellow, ansiCyan}
+
+// newMark returns a random marker that no worker can guess.
+func newMark() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return "\x00cs" + hex.EncodeToString(b)
+}
+
+func (n neutraliser) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(n.w, Neutralise(string(b), n.mark)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Neutralise escapes control characters in s: C0 except newline and tab,
+// DEL, C1, Unicode bidirectional controls and invalid UTF-8. A colour
+// sequence right after mark passes, and the mark is dropped; with mark "",
+// every sequence is escaped.
+func Neutralise(s string, mark string) string {
+	clean := true
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
+			clean = false
+			break
+		}
+		i += size
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case mark != "" && strings.HasPrefix(s[i:], mark) && matchSGR(s[i+len(mark):]) != "":
+			seq := matchSGR(s[i+len(mark):])
+			b.WriteString(seq)
+			size = len(mark) + len(seq)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func matchSGR(s string) string {
+	for _, q := range sgr {
+		if strings.HasPrefix(s, q) {
+			return q
+		}
+	}
+	return ""
+}
+
+// unsafeRune reports whether r can act on a terminal or reorder text.
+func unsafeRune(r rune) bool {
+	switch {
+	case r == '\n' || r == '\t':
+		return false
+	case r < 0x20 || r == 0x7f:
+		return true
+	case r >= 0x80 && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	}
+	return false
+}
