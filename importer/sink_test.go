@@ -159,3 +159,98 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs (-want +got):\n%s", path, d)
 	}
 }
+
+// TestWorkersRoundTrip imports the worker files of the quickstart, as
+// render -o lays them out, and checks that the cluster and workers render the
+// same files, byte for byte.
+func TestWorkersRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	qm, ds := manifest.Load(filepath.Join("..", "examples", "quickstart.yaml"))
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	qr, _ := manifest.Render(qm, manifest.Unresolved{})
+	for _, f := range qr.Files() {
+		if f.Kind == "worker" {
+			p := filepath.Join(dir, filepath.FromSlash(f.Path))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	files, err := ReadWorkersDir(dir, "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var namer Namer
+	res := Cluster("local", files, &namer)
+	if bad := res.Check(); len(bad) > 0 {
+		t.Fatalf("render(import(files)) differs: %v", bad)
+	}
+	data := Document{Clusters: []*manifest.Cluster{res.Cluster}, Workers: res.Workers}.Marshal()
+	m, ds := manifest.Parse("imported.yaml", data)
+	if ds.HasErrors() {
+		t.Fatalf("%s\n%s", ds.Error(), data)
+	}
+	r, rds := manifest.Render(m, manifest.EnvResolver{Env: func(k string) (string, bool) { v, ok := res.secretValues[k]; return v, ok }})
+	if rds.HasErrors() {
+		t.Fatal(rds.Error())
+	}
+	for _, f := range r.Files() {
+		want, err := os.ReadFile(filepath.Join(dir, f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(string(want), string(f.Data)); d != "" {
+			t.Errorf("%s differs (-deployed +rendered):\n%s", f.Path, d)
+		}
+	}
+	golden(t, "workers.golden", string(data))
+}
+
+// TestWorkersSecretsAndDifferences: a shared secret and a per-worker one
+// become references; properties that differ stay on their worker.
+func TestWorkersSecretsAndDifferences(t *testing.T) {
+	base := func(port string) map[string]string {
+		return map[string]string{
+			"bootstrap.servers": "k1:9093,k2:9093", "group.id": "connect-eu",
+			"config.storage.topic": "_cfg", "offset.storage.topic": "_off", "status.storage.topic": "_st",
+			"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
+			"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+			"value.converter.decimal.format":               "NUMERIC",
+			"config.providers":                             "env,file",
+			"config.providers.file.class":                  "org.apache.kafka.common.config.provider.FileConfigProvider",
+			"config.providers.env.class":                   "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+			"config.providers.env.param.allowlist.pattern": "^CONNECT_.*",
+			"security.protocol":                            "SSL", "ssl.truststore.password": canary,
+			"listeners": "https://0.0.0.0:" + port, "rest.advertised.host.name": "connect-" + port + ".internal",
+			"rest.advertised.port": port, "rest.advertised.listener": "https",
+			"listeners.https.ssl.keystore.password": "w-" + port + "-" + canary,
+			"offset.flush.interval.ms":              "10000",
+		}
+	}
+	a, b := base("8443"), base("8444")
+	b["offset.flush.interval.ms"] = "20000"
+	var namer Namer
+	res := Cluster("eu", []WorkerFile{{Name: "eu-2", Props: b}, {Name: "eu-1", Props: a}}, &namer)
+	if bad := res.Check(); len(bad) > 0 {
+		t.Fatalf("render(import(files)) differs: %v", bad)
+	}
+	data := string(Document{Clusters: []*manifest.Cluster{res.Cluster}, Workers: res.Workers}.Marshal())
+	var sb strings.Builder
+	sb.WriteString(data + "---- secrets\n")
+	for _, s := range res.Secrets {
+		sb.WriteString(s.Subject + " " + s.Key + " -> " + s.Env + "\n")
+	}
+	sb.WriteString("---- notes\n")
+	for _, n := range res.Notes {
+		sb.WriteString(n.Subject + ": " + n.Message + "\n")
+	}
+	if strings.Contains(sb.String(), canary) {
+		t.Fatalf("the canary is in the output:\n%s", sb.String())
+	}
+	golden(t, "workers-secrets.golden", sb.String())
+}
