@@ -422,3 +422,45 @@ func noCanary(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestImportFromManifest reads the cluster a manifest declares, and writes
+// to standard output only the sinks it does not declare: the same bytes
+// every time, and a plan of both files finds nothing to change.
+func TestImportFromManifest(t *testing.T) {
+	c := testcluster.Get(t)
+	h := &handMade{t: t, url: c.WorkerURLs[0], prefix: fmt.Sprintf("imp-%d-", time.Now().UnixNano()%1e9)}
+	cfg := func(topic string) map[string]string {
+		return map[string]string{"connector.class": fileSink, "tasks.max": "1",
+			"topics": h.prefix + topic, "file": ".cluster/" + h.prefix + topic + ".txt"}
+	}
+	declared := h.put("fs-declared", cfg("x"))
+	other := h.put("fs-other", cfg("y"))
+	h.waitStates(map[string]string{declared: "RUNNING", other: "RUNNING"})
+	dir := t.TempDir()
+	m := filepath.Join(dir, "connect.yaml")
+	sinks := fmt.Sprintf("  - {name: %s, cluster: local, class: %s, topics: {%sx: {}}, config: {file: .cluster/%sx.txt}}\n",
+		declared, fileSink, h.prefix, h.prefix)
+	if err := os.WriteFile(m, []byte(testcluster.ManifestHeader()+sinks), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := connectsync(t, nil, "import", "-f", m, "--connector", h.prefix+"*")
+	second := connectsync(t, nil, "import", "-f", m, "--connector", h.prefix+"*")
+	if first.code != 0 || second.code != 0 || first.stdout != second.stdout {
+		t.Fatalf("two imports differ:\n%s\n%s", first, second)
+	}
+	if strings.Contains(first.stdout, declared) || !strings.Contains(first.stdout, "name: "+other) ||
+		strings.Contains(first.stdout, "workers:") || strings.Contains(first.stdout, "clusters:") {
+		t.Fatalf("import should write only %s:\n%s", other, first)
+	}
+	if !strings.Contains(first.stderr, "sink local/"+declared+": already declared in "+m) {
+		t.Errorf("import did not say %s is declared:\n%s", declared, first)
+	}
+	out := filepath.Join(dir, "imported.yaml")
+	if err := os.WriteFile(out, []byte(first.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan := connectsync(t, nil, "plan", "-f", m, "-f", out, "--detailed-exitcode")
+	if plan.code != 0 || !strings.Contains(plan.stdout, "No changes. Live state matches the manifest.") {
+		t.Fatalf("plan:\n%s", plan)
+	}
+}
