@@ -70,6 +70,7 @@ var commands = []command{
 	{"plan", "Show what apply would change on the live clusters", planUsage, runPlan},
 	{"apply", "Change the live clusters to match the manifests", applyUsage, runApply},
 	{"status", "Show the deployed connectors, their tasks and workers", statusUsage, runStatus},
+	{"import", "Write the manifests of what already runs on live clusters", importUsage, runImport},
 	{"version", "Print the version", "usage: connectsync version [--json]\n", runVersion},
 }
 
