@@ -58,12 +58,15 @@ func TestSecurityStatusMasksSecretEchoedInTrace(t *testing.T) {
 }
 
 // Defect 7: escape sequences a real worker echoes (here in its validation
-// verdict on errors.tolerance, "Invalid value <value> ...") reach the
-// output escaped, never raw.
+// verdict on a transform's class, "Invalid value <value> ... Class <value>
+// could not be found") reach the output escaped, never raw. (A class the
+// worker lacks is a verdict only the worker can give: validate's offline
+// rules, errors.tolerance among them, would answer first otherwise.)
 func TestSecurityWorkerEscapesNeutralised(t *testing.T) {
 	testcluster.Get(t)
 	name := uniqueName(t, "sec-esc")
-	m := writeManifest(t, t.TempDir(), sink(name, "running", 1, "      errors.tolerance: \"x\\e]0;owned\\a\\e[2Jbad\"\n"))
+	m := writeManifest(t, t.TempDir(), sink(name, "running", 1,
+		"      transforms: t\n      transforms.t.type: \"x\\e]0;owned\\a\\e[2Jbad\"\n"))
 	for _, args := range [][]string{{"plan", "-f", m}, {"plan", "--json", "-f", m}} {
 		r := connectsync(t, nil, append(args, "--target", "local/"+name)...)
 		all := r.stdout + r.stderr
