@@ -269,11 +269,22 @@ func everyCommand(t *testing.T, m, dir string) map[string]result {
 		"status":         runCLI(t, env, "status", "-f", m),
 		"status json":    runCLI(t, env, "status", "--json", "-f", m),
 		"apply planfile": runCLI(t, env, "apply", planFile),
+		"import":         runCLI(t, env, "import", "-f", m, "--cluster", "c"),
+		"import -o":      runCLI(t, env, "import", "-f", m, "--cluster", "c", "-o", filepath.Join(dir, "imported")),
 	}
-	if b, err := os.ReadFile(planFile); err == nil {
-		for _, mk := range canaryMarks {
-			if bytes.Contains(b, []byte(mk)) {
-				t.Errorf("the plan file holds the canary:\n%s", b)
+	files := []string{planFile}
+	_ = filepath.WalkDir(filepath.Join(dir, "imported"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			for _, mk := range canaryMarks {
+				if bytes.Contains(b, []byte(mk)) {
+					t.Errorf("%s holds the canary:\n%s", f, b)
+				}
 			}
 		}
 	}
@@ -313,7 +324,8 @@ func TestSecurityCanaryAgainstMisbehavingWorkers(t *testing.T) {
 				if r.took > 45*time.Second {
 					t.Errorf("%s: %s took %s on a broken worker", tc.name, name, r.took)
 				}
-				live := strings.HasPrefix(name, "plan") || strings.HasPrefix(name, "status") || name == "apply" || name == "apply json"
+				live := strings.HasPrefix(name, "plan") || strings.HasPrefix(name, "status") || strings.HasPrefix(name, "import") ||
+					name == "apply" || name == "apply json"
 				if live && tc.want != "" && !strings.Contains(r.stdout+r.stderr, tc.want) {
 					t.Errorf("%s: %s does not say %q:\n%s", tc.name, name, tc.want, r)
 				}
