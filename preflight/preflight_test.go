@@ -488,25 +488,27 @@ const fileSink = `  - name: NAME
 // TestServerSideValidation proves the worker's verdict against the real
 // workers: a FileStreamSink config the worker rejects, mapped back to the
 // manifest line it came from; the same sink with a good config draws
-// nothing.
+// nothing. The bad key is a transform class the worker does not have:
+// only the worker can judge that, where validate's offline Connect rules
+// (errors.tolerance among them) would answer first.
 func TestServerSideValidation(t *testing.T) {
 	c := testcluster.Get(t)
 	good := plan(t, c, strings.ReplaceAll(fileSink, "NAME", name(t)))
 	if fs := good.run(preflight.Options{Validate: true}); len(fs) > 0 {
 		t.Errorf("good config: want no findings, got:\n%s", dump(fs))
 	}
-	bad := strings.ReplaceAll(fileSink, "NAME", name(t)) + "      errors.tolerance: sometimes\n"
+	bad := strings.ReplaceAll(fileSink, "NAME", name(t)) + "      transforms: t\n      transforms.t.type: com.example.NoSuchTransform\n"
 	p := plan(t, c, bad)
 	if p.diags.HasErrors() {
 		t.Fatalf("validate must accept it (only the worker knows): %v", p.diags)
 	}
 	fs := p.run(preflight.Options{Validate: true})
 	t.Logf("findings:\n%s", dump(fs))
-	where := p.at(t, "errors.tolerance: ")
+	where := p.at(t, "transforms.t.type: ")
 	found := false
 	for _, f := range fs {
 		if f.Severity == diff.SevError && f.Where == where && f.Section == "preflight" &&
-			strings.Contains(f.Message, `config["errors.tolerance"]`) && strings.Contains(f.Message, "sometimes") {
+			strings.Contains(f.Message, `config["transforms.t.type"]`) && strings.Contains(f.Message, "com.example.NoSuchTransform") {
 			found = true
 		}
 	}

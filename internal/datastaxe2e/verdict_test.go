@@ -319,21 +319,25 @@ func traceLine(trace string) string {
 	return clean(best)
 }
 
-// recordWarning finds the WARN a worker logged for the case's record.
+// recordWarning finds the newest WARN the workers logged for the case's record (the
+// logs are appended to across runs, and the topic names repeat).
 func (e *env) recordWarning(topic string) string {
+	newest := ""
 	for i := range e.c.WorkerURLs {
 		log, _ := e.c.WorkerLog(i)
 		for _, l := range strings.Split(log, "\n") {
-			if strings.Contains(l, " WARN ") && strings.Contains(l, "originalTopic="+topic+",") {
-				if j := strings.LastIndex(l, "}: "); j > 0 {
-					msg := l[j+3:]
-					if k := strings.LastIndex(msg, " (com."); k > 0 {
-						msg = msg[:k]
-					}
-					return "the record fails: " + clean(msg)
-				}
+			// Lines start with their time, "[2026-11-25 16:27:01,123]": they sort.
+			if strings.Contains(l, " WARN ") && strings.Contains(l, "originalTopic="+topic+",") && l > newest {
+				newest = l
 			}
 		}
+	}
+	if j := strings.LastIndex(newest, "}: "); j > 0 {
+		msg := newest[j+3:]
+		if k := strings.LastIndex(msg, " (com."); k > 0 {
+			msg = msg[:k]
+		}
+		return "the record fails: " + clean(msg)
 	}
 	return "no row and no WARN for the record"
 }
@@ -382,7 +386,7 @@ func checkVerdictDoc(t *testing.T, version string, seen map[string][2]string) {
 	if begin < 0 || end < begin {
 		t.Fatalf("%s has no %q ... %q block", docPath, tableBegin, tableEnd)
 	}
-	// rule -> [connector per version..., connectsync]
+	// rule -> [connectsync, connector per version...]
 	old := map[string][]string{}
 	for _, l := range strings.Split(doc[begin+len(tableBegin):end], "\n") {
 		cells := splitRow(l)
@@ -394,10 +398,10 @@ func checkVerdictDoc(t *testing.T, version string, seen map[string][2]string) {
 	b.WriteString("\n| rule | connectsync | " + strings.Join(prefixAll("connector ", docVersions), " | ") + " |\n")
 	b.WriteString("|---|---|" + strings.Repeat("---|", len(docVersions)) + "\n")
 	for _, vc := range verdictCases {
+		// connectsync's answer, then the connector's per version; only this
+		// version's column and ours are rewritten.
 		cells := make([]string, len(docVersions)+1)
-		if o := old[vc.rule]; o != nil {
-			copy(cells, append(o[len(o)-1:], o[:len(o)-1]...))
-		}
+		copy(cells, old[vc.rule])
 		cells[0] = seen[vc.rule][1]
 		cells[col+1] = seen[vc.rule][0]
 		for j := range cells {
