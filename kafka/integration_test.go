@@ -38,7 +38,9 @@ func groupSnapshot(t *testing.T, adm *kadm.Client, keep func(group string) bool)
 			t.Fatalf("group %s: %v", g, err)
 		}
 		var parts []string
-		offs.Each(func(o kadm.OffsetResponse) { parts = append(parts, fmt.Sprintf("%s/%d=%d", o.Topic, o.Partition, o.At)) })
+		offs.Each(func(o kadm.OffsetResponse) {
+			parts = append(parts, fmt.Sprintf("%s/%d=%d", o.Topic, o.Partition, o.At))
+		})
 		out[g] = strings.Join(sortStrings(parts), " ")
 	}
 	return out
