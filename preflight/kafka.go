@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/kafka"
 	"github.com/connectsync/connectsync/manifest"
 )
@@ -57,46 +58,23 @@ func StallInterval(workerProps map[string]string) time.Duration {
 	return time.Duration(ms)*time.Millisecond + 2*time.Second
 }
 
-// Health is a sink's progress as Kafka sees it.
-type Health struct {
-	Group string `json:"group"`
-	// Lag is the number of records waiting, at the last reading.
-	Lag int64 `json:"lag"`
-	// Stalled lists the partitions with records waiting whose committed
-	// offset did not move over Interval.
-	Stalled    []string                 `json:"stalled_partitions,omitempty"`
-	Interval   time.Duration            `json:"-"`
-	IntervalS  float64                  `json:"interval_seconds,omitempty"`
-	Partitions []kafka.PartitionOffsets `json:"partitions"`
-}
-
-// IsStalled reports whether records wait and the sink is not getting past
-// them.
-func (h Health) IsStalled() bool { return len(h.Stalled) > 0 }
-
-// Summary is the one-line account of the figures.
-func (h Health) Summary() string {
-	switch {
-	case h.IsStalled():
-		return fmt.Sprintf("stalled: %d records waiting, committed offsets unmoved for %s on %s",
-			h.Lag, h.Interval.Round(time.Second), strings.Join(h.Stalled, ", "))
-	case h.Lag > 0:
-		return fmt.Sprintf("lag %d records, progressing", h.Lag)
-	}
-	return "caught up (lag 0)"
-}
-
 // ReadHealth reads a sink's consumer group (connect-<name>) against its
 // topics' log ends. With records waiting, it reads again after interval and
 // reports the partitions whose committed offset did not move. interval <= 0
-// takes one reading only. Read-only: no group is joined, nothing committed.
-func ReadHealth(ctx context.Context, cl *kafka.Client, sink string, topics []string, interval time.Duration) (Health, error) {
+// takes one reading only. Each reading must finish within readTimeout.
+// Read-only: no group is joined, nothing committed.
+func ReadHealth(ctx context.Context, cl *kafka.Client, sink string, topics []string, interval, readTimeout time.Duration) (apply.SinkHealth, error) {
 	group := "connect-" + sink
-	first, err := cl.GroupOffsets(ctx, group, topics)
-	if err != nil {
-		return Health{Group: group}, err
+	read := func() (kafka.GroupOffsets, error) {
+		ctx, cancel := context.WithTimeout(ctx, readTimeout)
+		defer cancel()
+		return cl.GroupOffsets(ctx, group, topics)
 	}
-	h := Health{Group: group, Lag: first.Lag, Partitions: first.Partitions}
+	first, err := read()
+	if err != nil {
+		return apply.SinkHealth{Group: group}, err
+	}
+	h := apply.SinkHealth{Group: group, Lag: first.Lag, Stalled: []string{}, Partitions: first.Partitions}
 	if first.Lag == 0 || interval <= 0 {
 		return h, nil
 	}
@@ -105,13 +83,13 @@ func ReadHealth(ctx context.Context, cl *kafka.Client, sink string, topics []str
 		return h, ctx.Err()
 	case <-time.After(interval):
 	}
-	second, err := cl.GroupOffsets(ctx, group, topics)
+	second, err := read()
 	if err != nil {
 		return h, err
 	}
 	h.Lag, h.Partitions = second.Lag, second.Partitions
-	h.Stalled = kafka.Stalled(first, second)
-	h.Interval, h.IntervalS = interval, interval.Seconds()
+	h.Stalled = append(h.Stalled, kafka.Stalled(first, second)...)
+	h.Interval, h.IntervalSeconds = interval, interval.Seconds()
 	return h, nil
 }
 

@@ -476,9 +476,7 @@ func healthFinding(ctx context.Context, m *manifest.Manifest, t target, o Option
 	}
 	defer cl.Close()
 	interval := StallInterval(props)
-	ctx, cancel := context.WithTimeout(ctx, interval+o.sampleTimeout())
-	defer cancel()
-	h, err := ReadHealth(ctx, cl, sk.Name, SinkTopics(t.desired.Config.Values), interval)
+	h, err := ReadHealth(ctx, cl, sk.Name, SinkTopics(t.desired.Config.Values), interval, o.sampleTimeout())
 	if err != nil {
 		return []diff.Finding{t.finding(diff.SevWarning, sk.At("name"),
 			fmt.Sprintf("cannot read the progress of consumer group %s from Kafka: %v", h.Group, err),
