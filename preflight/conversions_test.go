@@ -1,6 +1,8 @@
 package preflight
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -94,5 +96,22 @@ func TestDecode(t *testing.T) {
 	}
 	if c := converterOf("value", w, map[string]string{"value.converter.schemas.enable": "true"}); c.schemas {
 		t.Errorf("a sink's schemas.enable without its own class is ignored, as Connect does: %+v", c)
+	}
+}
+
+// TestRulesDocumented: docs/preflight.md's prediction table names every rule's
+// source and confirming test, so that the table and Rules cannot drift apart
+// silently.
+func TestRulesDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/preflight.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rules {
+		for _, s := range append(strings.Split(r.Confirmed, ", "), strings.Fields(r.Source)[0]) {
+			if !strings.Contains(string(doc), s) {
+				t.Errorf("docs/preflight.md does not name %q (rule %s %s → %s)", s, r.Types, r.Kind, r.Fate)
+			}
+		}
 	}
 }
