@@ -38,9 +38,11 @@ fuzz:
 	  $(GO) test -short $${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $${FUZZTIME:-1m}; \
 	done
 
-# Plan against many connectors on the local cluster and print the figures.
+# Plan against many connectors on the local cluster and print the figures, then the
+# cost of plan's record sampling (10 topics x 3 partitions x 20 records).
 bench: build
 	bash scripts/bench-plan.sh
+	bash scripts/bench-sampling.sh
 
 clean:
 	rm -rf bin

@@ -30,6 +30,11 @@ type Options struct {
 	PollInterval time.Duration
 	// Progress receives one event per step, for long applies.
 	Progress func(Event)
+	// Health, when set, reads each sink that reached RUNNING from Kafka
+	// before it is reported ready: a sink whose records wait while its
+	// committed offsets do not move is reported "stalled", and fails,
+	// in place of "ready". An error reading it leaves it ready.
+	Health HealthFunc
 }
 
 // Event is one step of an apply, for progress output.
@@ -37,7 +42,7 @@ type Event struct {
 	Change diff.Change
 	// Step says what was done: "created", "config updated", "paused",
 	// "resumed", "stopped", "deleted", "restarted failed tasks",
-	// "written", "ready", "failed".
+	// "written", "ready", "stalled", "failed".
 	Step string
 	Err  error
 }
@@ -59,6 +64,9 @@ type ChangeResult struct {
 	Err     error
 	// FailedTasks lists tasks that ended FAILED, with the first trace line.
 	FailedTasks []string
+	// Health is the sink's progress after it reached RUNNING, when
+	// Options.Health read it.
+	Health *SinkHealth
 }
 
 // Result is what an apply did, change by change.
@@ -291,6 +299,8 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 	}
 	ready := make([]bool, len(results))
 	reconfigured := make([]bool, len(results))
+	var healthy []int
+	defer func() { s.readHealth(ctx, results, healthy, o, progress) }()
 	start := time.Now()
 	for {
 		waiting := 0
@@ -335,6 +345,9 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 				r.Outcome, r.FailedTasks = Failed, failedTasks
 				r.Err = errors.New("FAILED after the writes")
 				progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
+			case done && o.Health != nil && r.Change.StateAfter == diff.Running:
+				ready[i] = true
+				healthy = append(healthy, i) // ready, or stalled, once Kafka is read
 			case done:
 				ready[i] = true
 				progress(Event{Change: r.Change, Step: "ready"})
@@ -357,6 +370,35 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 		case <-ctx.Done():
 		case <-time.After(o.PollInterval):
 		}
+	}
+}
+
+// readHealth reads the health of the sinks that reached RUNNING, all at
+// once, and reports each ready, or stalled (a failure: RUNNING, but not
+// getting past the records waiting).
+func (s *Session) readHealth(ctx context.Context, results []ChangeResult, idx []int, o Options, progress func(Event)) {
+	var wg sync.WaitGroup
+	for _, i := range idx {
+		r := &results[i]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := o.Health(ctx, r.Change.Cluster, r.Change.Name)
+			if err == nil {
+				r.Health = h
+			}
+		}()
+	}
+	wg.Wait()
+	for _, i := range idx {
+		r := &results[i]
+		if r.Health.IsStalled() {
+			r.Outcome = Failed
+			r.Err = fmt.Errorf("RUNNING but %s (consumer group %s); the workers log a WARN for each record they retry", r.Health.Summary(), r.Health.Group)
+			progress(Event{Change: r.Change, Step: "stalled", Err: r.Err})
+			continue
+		}
+		progress(Event{Change: r.Change, Step: "ready"})
 	}
 }
 

@@ -159,6 +159,11 @@ type Preflight struct {
 	// against the live Cassandra schema. Nil is unset: a sink's unset
 	// setting falls back to its cluster's, and a cluster's to false.
 	CassandraSchema *bool `yaml:"cassandraSchema"`
+	// SampleRecords is how many of the newest records of each partition of
+	// a DataStax sink's topics plan reads from Kafka, to predict how the
+	// connector converts them (0 or nil: no sampling, and no Kafka I/O).
+	// A sink's setting overrides its cluster's.
+	SampleRecords *int `yaml:"sampleRecords"`
 }
 
 // Worker is one distributed worker process.
@@ -249,6 +254,22 @@ func WantsCassandraSchema(c *Cluster, s *Sink) bool {
 		return *s.Preflight.CassandraSchema
 	}
 	return c != nil && c.Preflight.CassandraSchema != nil && *c.Preflight.CassandraSchema
+}
+
+// MaxSampleRecords bounds preflight.sampleRecords: plan holds the sampled
+// records of every partition in memory.
+const MaxSampleRecords = 10000
+
+// SampleRecords returns how many records per partition plan samples for a
+// sink: the sink's preflight.sampleRecords, else its cluster's, else 0.
+func SampleRecords(c *Cluster, s *Sink) int {
+	if s.Preflight != nil && s.Preflight.SampleRecords != nil {
+		return max(*s.Preflight.SampleRecords, 0)
+	}
+	if c != nil && c.Preflight.SampleRecords != nil {
+		return max(*c.Preflight.SampleRecords, 0)
+	}
+	return 0
 }
 
 // DesiredState returns the sink's state, defaulting to running.

@@ -223,6 +223,7 @@ func (v *validator) clusters() map[string]*Cluster {
 				"a client certificate needs both its certificate and its key")
 		}
 		v.properties(c.Origin, "properties", c.Properties)
+		v.sampleRecords(c.Origin, c.Preflight.SampleRecords)
 	}
 	return byName
 }
@@ -485,6 +486,13 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 			v.errorf(s.Origin, "tasksMax", "use 1 or more, or leave it out for Connect's default of 1",
 				"tasksMax %d is invalid: Connect requires tasks.max >= 1", *s.TasksMax)
 		}
+		if s.Preflight != nil {
+			v.sampleRecords(s.Origin, s.Preflight.SampleRecords)
+			if s.Preflight.SampleRecords != nil && *s.Preflight.SampleRecords > 0 && !s.IsDataStax() {
+				v.warnf(s.Origin, "preflight.sampleRecords", "remove it: plan samples records only for DataStax sinks",
+					"sampleRecords applies only to the DataStax sink, not %s", s.ConnectorClass())
+			}
+		}
 		if s.Cassandra != nil && !s.IsDataStax() {
 			v.errorf(s.Origin, "cassandra", "remove it, or remove class to use the DataStax sink",
 				"cassandra settings apply only to the DataStax sink, not %s", s.ConnectorClass())
@@ -535,6 +543,18 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 				}
 			}
 		}
+	}
+}
+
+// sampleRecords checks preflight.sampleRecords: 0 (off) up to
+// MaxSampleRecords.
+func (v *validator) sampleRecords(o Origin, n *int) {
+	if n == nil {
+		return
+	}
+	if *n < 0 || *n > MaxSampleRecords {
+		v.errorf(o, "preflight.sampleRecords", fmt.Sprintf("use 1 to %d records per partition, or 0 to turn sampling off", MaxSampleRecords),
+			"sampleRecords %d is out of range", *n)
 	}
 }
 

@@ -6,7 +6,12 @@
 //     manifest field each key came from;
 //   - for DataStax sinks that opt in, the live Cassandra schema: keyspaces,
 //     tables, mapped and primary-key columns, and what the connector checks
-//     against them when a task starts.
+//     against them when a task starts;
+//   - for DataStax sinks that opt in with preflight.sampleRecords, the newest
+//     records of their topics, read from Kafka without joining a group, and
+//     the connector's conversion of each mapped field predicted against the
+//     live column types (conversions.go holds the rules), and the health of
+//     those already running: consumer-group lag, and stalled partitions.
 //
 // Only sinks that plan creates or updates are checked. Every result is a
 // diff.Finding in the "preflight" section; nothing is written anywhere.
@@ -46,6 +51,16 @@ type Options struct {
 	Resolver manifest.Resolver
 	// Timeout bounds each validation request and each schema read.
 	Timeout time.Duration
+	// SampleTimeout is the time budget of reading one cluster's sampled
+	// records (preflight.sampleRecords); zero means DefaultSampleTimeout.
+	SampleTimeout time.Duration
+}
+
+func (o Options) sampleTimeout() time.Duration {
+	if o.SampleTimeout <= 0 {
+		return DefaultSampleTimeout
+	}
+	return o.SampleTimeout
 }
 
 func (o Options) timeout() time.Duration {
@@ -79,13 +94,31 @@ func Run(ctx context.Context, s *apply.Session, m *manifest.Manifest, o Options)
 			out = append(out, validate(ctx, t, o)...)
 		}
 	}
-	var schema []target
+	// Sampling needs the live column types, so a sink that samples records
+	// is checked against the schema too. With no sink sampling, plan does no
+	// Kafka I/O at all.
+	var schema, sampling []target
 	for _, t := range targets {
-		if t.desired.Sink.IsDataStax() && wantsSchema(t, o) {
+		samples := t.desired.Sink.IsDataStax() && manifest.SampleRecords(t.cluster, t.desired.Sink) > 0
+		if samples {
+			sampling = append(sampling, t)
+		}
+		if t.desired.Sink.IsDataStax() && (samples || wantsSchema(t, o)) {
 			schema = append(schema, t)
 		}
 	}
-	out = append(out, checkSchemas(ctx, schema, o)...)
+	var samples map[*apply.Desired]*sampled
+	var health []diff.Finding
+	if len(sampling) > 0 {
+		var fs []diff.Finding
+		samples, fs = sampleRecords(ctx, m, sampling, o)
+		out = append(out, fs...)
+	}
+	if live := liveRunning(s, m); len(live) > 0 {
+		health = checkHealth(ctx, m, live, o)
+	}
+	out = append(out, checkSchemas(ctx, schema, o, samples)...)
+	out = append(out, health...)
 	sortFindings(out)
 	return out
 }

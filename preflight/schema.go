@@ -35,7 +35,7 @@ func (e endpoint) key() string {
 
 // checkSchemas reads the schema once per endpoint and checks each sink's
 // tables against it.
-func checkSchemas(ctx context.Context, targets []target, o Options) []diff.Finding {
+func checkSchemas(ctx context.Context, targets []target, o Options, samples map[*apply.Desired]*sampled) []diff.Finding {
 	var out []diff.Finding
 	type group struct {
 		ep      endpoint
@@ -72,6 +72,9 @@ func checkSchemas(ctx context.Context, targets []target, o Options) []diff.Findi
 				continue
 			}
 			out = append(out, checkSink(t, g.ep, s)...)
+			if sp := samples[t.desired]; sp != nil && sp.records != nil {
+				out = append(out, predictSink(t, s, sp)...)
+			}
 		}
 	}
 	return out

@@ -64,6 +64,11 @@ flags:
   --parallelism N      connectors written at once per cluster (default 4)
   --wait DURATION      how long to wait for desired states (default 2m; 0 to skip)
 
+Once a sink is RUNNING, apply reads its consumer group (connect-NAME) from
+Kafka, read-only: a sink with records waiting whose committed offsets do not
+move over the workers' commit interval (plus 2s) is reported "stalled", and
+fails, in place of "ready".
+
 exit status: 0 when everything applied, 1 otherwise.
 `
 
@@ -439,7 +444,7 @@ func runApply(a *app, args []string) int {
 		}
 	}
 	if f.asJSON {
-		return a.applyJSON(ctx, s, f)
+		return a.applyJSON(ctx, m, s, f)
 	}
 	a.p.Plan(s.Plan)
 	if s.Plan.HasErrors() {
@@ -463,7 +468,7 @@ func runApply(a *app, args []string) int {
 		}
 	}
 	fmt.Fprintln(a.p.Stdout())
-	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress})
+	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress, Health: a.healthFunc(m, -1)})
 	a.p.ApplyResult(res)
 	if _, pending, failed := res.Counts(); pending+failed > 0 {
 		return ExitError
@@ -473,10 +478,10 @@ func runApply(a *app, args []string) int {
 
 // applyJSON applies without any text on standard output, and prints one
 // JSON document: the plan and what became of each change.
-func (a *app) applyJSON(ctx context.Context, s *apply.Session, f applyFlags) int {
+func (a *app) applyJSON(ctx context.Context, m *manifest.Manifest, s *apply.Session, f applyFlags) int {
 	res := &apply.Result{}
 	if !s.Plan.HasErrors() && s.Plan.HasChanges() {
-		res = s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait)})
+		res = s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Health: a.healthFunc(m, -1)})
 	}
 	if err := a.p.ApplyAsJSON(s.Plan, res); err != nil {
 		return ExitError

@@ -2,25 +2,60 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/connectsync/connectsync/manifest"
 )
 
-const statusUsage = `usage: connectsync status -f PATH [-f PATH ...] [--json]
+const statusUsage = `usage: connectsync status -f PATH [-f PATH ...] [--json] [--stall-interval D]
 
 Shows what is deployed: every connector of every cluster the manifests
 declare, with its state, its tasks and the workers they run on, whether the
 manifests declare it, and the first line of any failure. It reads each
 cluster in one request and writes nothing.
 
+For each declared sink it also reads its consumer group (connect-NAME) from
+Kafka, read-only: the lag (records waiting) per partition and, when records
+wait, whether the committed offsets moved over an interval. A RUNNING sink
+whose offsets do not move is "stalled": a warning.
+
 flags:
-  -f PATH   a manifest file or directory (repeatable)
-  --json    print JSON
+  -f PATH             a manifest file or directory (repeatable)
+  --json              print JSON
+  --stall-interval D  the time between the two readings of a lagging sink's offsets
+                      (default: the workers' offset.flush.interval.ms plus 2s; 0: one
+                      reading, lag only)
 `
 
 type statusFlags struct {
-	files  files
-	asJSON bool
+	files         files
+	asJSON        bool
+	stallInterval durationFlag
+}
+
+// durationFlag is a duration that remembers whether it was set.
+type durationFlag struct {
+	d   time.Duration
+	set bool
+}
+
+func (f *durationFlag) String() string { return f.d.String() }
+func (f *durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("want a duration such as 10s, got %q", s)
+	}
+	f.d, f.set = d, true
+	return nil
+}
+
+// interval is the flag's value, or -1 (the workers' commit interval).
+func (f *durationFlag) interval() time.Duration {
+	if !f.set {
+		return -1
+	}
+	return f.d
 }
 
 func (f *statusFlags) check() error { return f.files.required() }
@@ -30,6 +65,7 @@ func runStatus(a *app, args []string) int {
 	fs := a.newFlagSet("status")
 	fs.Var(&f.files, "f", "")
 	fs.BoolVar(&f.asJSON, "json", false, "")
+	fs.Var(&f.stallInterval, "stall-interval", "")
 	if _, code, ok := a.parseFlags(fs, statusUsage, args); !ok {
 		return code
 	}
@@ -71,13 +107,14 @@ func runStatus(a *app, args []string) int {
 	for _, c := range m.Clusters {
 		names = append(names, c.Name)
 	}
+	health := a.sinkHealth(context.Background(), m, live, f.stallInterval.interval())
 	if f.asJSON {
-		if err := a.p.StatusJSON(names, live, declared); err != nil {
+		if err := a.p.StatusJSON(names, live, declared, health); err != nil {
 			return ExitError
 		}
 		return ExitOK
 	}
-	a.p.Status(names, live, declared)
+	a.p.Status(names, live, declared, health)
 	for _, n := range names {
 		if live[n] == nil || live[n].Connectors == nil {
 			return ExitError

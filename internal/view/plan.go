@@ -307,6 +307,8 @@ type ChangeResultJSON struct {
 	Outcome     apply.Outcome `json:"outcome"`
 	Error       string        `json:"error,omitempty"`
 	FailedTasks []string      `json:"failed_tasks,omitempty"`
+	// Health is the sink's consumer-group figures after it reached RUNNING.
+	Health *apply.SinkHealth `json:"health,omitempty"`
 }
 
 // ApplyAsJSON prints an apply's plan and result as one JSON document.
@@ -315,7 +317,7 @@ func (p *Printer) ApplyAsJSON(plan *diff.Plan, r *apply.Result) error {
 		Results: []ChangeResultJSON{}, RestartWorkers: []string{}}
 	for _, c := range r.Changes {
 		cr := ChangeResultJSON{Kind: c.Change.Kind, Cluster: c.Change.Cluster, Name: c.Change.Name,
-			Action: c.Change.Action, Outcome: c.Outcome, FailedTasks: c.FailedTasks}
+			Action: c.Change.Action, Outcome: c.Outcome, FailedTasks: c.FailedTasks, Health: c.Health}
 		if c.Err != nil {
 			cr.Error = c.Err.Error()
 		}

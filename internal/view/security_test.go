@@ -81,8 +81,8 @@ func TestSecurityPrinterMasksLateSecrets(t *testing.T) {
 			Tasks: []connect.TaskStatus{{ID: 0, State: "FAILED", WorkerID: "w:8083", Trace: "java.lang.Exception: " + canary + "\n\tat x"}},
 		}}},
 	}}
-	p.Status([]string{"c"}, live, nil)
-	if err := p.StatusJSON([]string{"c"}, live, nil); err != nil {
+	p.Status([]string{"c"}, live, nil, nil)
+	if err := p.StatusJSON([]string{"c"}, live, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	p.Errorf("", "worker said %s", canary)
@@ -115,8 +115,8 @@ func TestSecurityPrinterNeutralisesControlCharacters(t *testing.T) {
 			Connectors: map[string]connect.Connector{"sec-\x1b[2Jname": {Status: connect.ConnectorStatus{
 				State: "FAILED", WorkerID: "w:1", Trace: hostile}}},
 		}}
-		p.Status([]string{"c"}, live, nil)
-		_ = p.StatusJSON([]string{"c"}, live, nil)
+		p.Status([]string{"c"}, live, nil, nil)
+		_ = p.StatusJSON([]string{"c"}, live, nil, nil)
 		p.Errorf(hostile, "%s", hostile)
 		all := out.String() + errb.String()
 		for _, bad := range []string{"\x1b]", "\x07", "\x1b[2J", "\x1b[31mred", "\u009b", "\r", "\u202e"} {

@@ -9,7 +9,10 @@ import (
 )
 
 // Status prints each cluster's workers and connectors, with their tasks.
-func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool) {
+//
+// health holds, per "cluster/connector", the sink's progress read from
+// Kafka; an error in place of it says why it could not be read.
+func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool, health map[string]HealthResult) {
 	w := p.out
 	for i, name := range clusters {
 		cs := live[name]
@@ -48,8 +51,24 @@ func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState,
 				}
 				fmt.Fprintln(w, line)
 			}
+			if h, ok := health[name+"/"+cn]; ok {
+				switch {
+				case h.Err != nil:
+					fmt.Fprintf(w, "      kafka: cannot read consumer group connect-%s: %v\n", cn, h.Err)
+				case h.Health.IsStalled() && c.Status.State == "RUNNING":
+					fmt.Fprintln(w, p.paint(ansiYellow, fmt.Sprintf("      warning: RUNNING but %s: the connector is retrying records it cannot write (read the workers' WARN lines)", h.Health.Summary())))
+				default:
+					fmt.Fprintf(w, "      kafka: %s\n", h.Health.Summary())
+				}
+			}
 		}
 	}
+}
+
+// HealthResult is a sink's progress read from Kafka, or why it could not be.
+type HealthResult struct {
+	Health *apply.SinkHealth
+	Err    error
 }
 
 func sortedConnectors(cs *apply.ClusterState) []string {
@@ -84,7 +103,7 @@ func (p *Printer) paintState(state string) string {
 }
 
 // StatusJSON prints the status as JSON.
-func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool) error {
+func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool, health map[string]HealthResult) error {
 	type task struct {
 		ID       int    `json:"id"`
 		State    string `json:"state"`
@@ -98,6 +117,10 @@ func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterSt
 		Declared bool   `json:"declared"`
 		Error    string `json:"error,omitempty"`
 		Tasks    []task `json:"tasks"`
+		// Health: the consumer group's figures; Stalled, when RUNNING.
+		Health      *apply.SinkHealth `json:"health,omitempty"`
+		Stalled     bool              `json:"stalled"`
+		HealthError string            `json:"health_error,omitempty"`
 	}
 	type worker struct {
 		Name           string `json:"name"`
@@ -142,6 +165,14 @@ func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterSt
 					tj.Error = strings.TrimSpace(apply.FirstLine(t.Trace))
 				}
 				cj.Tasks = append(cj.Tasks, tj)
+			}
+			if h, ok := health[name+"/"+cn]; ok {
+				if h.Err != nil {
+					cj.HealthError = h.Err.Error()
+				} else {
+					cj.Health = h.Health
+					cj.Stalled = h.Health.IsStalled() && c.Status.State == "RUNNING"
+				}
 			}
 			cl.Connectors = append(cl.Connectors, cj)
 		}
