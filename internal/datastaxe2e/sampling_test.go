@@ -22,7 +22,7 @@ import (
 func (e *env) sampledManifest(sinks string) string {
 	e.t.Helper()
 	p := filepath.Join(e.t.TempDir(), "connect.yaml")
-	head := testcluster.ManifestHeader("rest: {timeout: 10s, retryFor: 60s}", "properties: {offset.flush.interval.ms: 5000}")
+	head := testcluster.ManifestHeader("rest: {timeout: 10s, retryFor: 60s}")
 	if err := os.WriteFile(p, []byte(head+sinks), 0o644); err != nil {
 		e.t.Fatal(err)
 	}

@@ -612,6 +612,7 @@ clusters:
       key: {class: org.apache.kafka.connect.storage.StringConverter}
       value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
     pluginPath: [.cluster/plugins]
+    properties: {scheduled.rebalance.max.delay.ms: 10000, offset.flush.interval.ms: 5000}
 `)
 	for _, e := range extra {
 		b.WriteString("    " + e + "\n")
