@@ -1,0 +1,139 @@
+package preflight
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/manifest"
+)
+
+// The schema checks are pure: a sink's rendered config against a schema read once.
+// These table tests build the schema in memory; the integration tests in
+// preflight_test.go hold the same rules against the real Cassandra, and
+// internal/datastaxe2e against the real connector.
+
+func unitSchema() *schema {
+	cols := func(cs ...column) *table {
+		t := &table{columns: map[string]column{}}
+		for _, c := range cs {
+			t.columns[c.name] = c
+		}
+		return t
+	}
+	return &schema{
+		dcs: map[string]bool{"datacenter1": true},
+		keyspaces: map[string]map[string]*table{
+			"shop": {
+				"orders": cols(
+					column{name: "id", kind: "partition_key", typ: "text"},
+					column{name: "day", kind: "clustering", typ: "date", position: 0},
+					column{name: "customer", kind: "regular", typ: "text"},
+					column{name: "event", kind: "regular", typ: "timeuuid"},
+					column{name: "Mixed", kind: "regular", typ: "text"},
+				),
+				"hits": cols(
+					column{name: "id", kind: "partition_key", typ: "text"},
+					column{name: "n", kind: "regular", typ: "counter"},
+				),
+			},
+		},
+	}
+}
+
+// unitTarget renders one DataStax sink whose only table is shop.<table>, with
+// extra table settings, into a preflight target.
+func unitTarget(t *testing.T, table, mapping, extra string) (target, manifest.TableRef) {
+	t.Helper()
+	src := `version: 1
+clusters:
+  - name: c
+    bootstrapServers: [kafka:9092]
+    groupId: connect-c
+    storage: {config: {topic: c-configs}, offset: {topic: c-offsets}, status: {topic: c-status}}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
+workers:
+  - {name: w1, cluster: c, url: http://connect-1:8083}
+sinks:
+  - name: s
+    cluster: c
+    cassandra: {contactPoints: [127.0.0.1], localDc: datacenter1}
+    topics:
+      orders:
+        tables:
+          - keyspace: shop
+            table: ` + table + `
+            mapping: "` + mapping + `"
+` + extra
+	m, ds := manifest.Parse("m.yaml", []byte(src))
+	if ds.HasErrors() {
+		t.Fatalf("manifest: %v", ds)
+	}
+	cfg, ds := manifest.RenderSink(m.Sinks[0], nil)
+	if ds.HasErrors() {
+		t.Fatalf("render: %v", ds)
+	}
+	tg := target{cluster: m.Clusters[0], desired: &apply.Desired{Sink: m.Sinks[0], Config: cfg}}
+	refs := manifest.Tables(cfg.Values)
+	if len(refs) != 1 {
+		t.Fatalf("tables: %v", refs)
+	}
+	return tg, refs[0]
+}
+
+func TestCheckTable(t *testing.T) {
+	for _, tc := range []struct {
+		name, table, mapping, extra string
+		want                        []string // substrings of the findings' messages, in order; none for a clean table
+	}{
+		{name: "every key mapped", table: "orders", mapping: "id=key, day=value.day, customer=value.c"},
+		{name: "now() into a timeuuid", table: "orders", mapping: "id=key, day=value.day, event=now()"},
+		{name: "a quoted mixed-case column", table: "orders", mapping: `id=key, day=value.day, \"Mixed\"=value.m`},
+		{name: "unknown column", table: "orders", mapping: "id=key, day=value.day, buyer=value.c",
+			want: []string{`column "buyer" does not exist`}},
+		{name: "unquoted mixed case is looked up as written", table: "orders", mapping: "id=key, day=value.day, mixed=value.m",
+			want: []string{`column "mixed" does not exist`}},
+		{name: "clustering column not mapped", table: "orders", mapping: "id=key, customer=value.c",
+			want: []string{`primary-key column is not mapped: "day" (clustering)`}},
+		{name: "now() into text", table: "orders", mapping: "id=key, day=value.day, customer=now()",
+			want: []string{`column "customer" is text, but now() makes a TIMEUUID`}},
+		{name: "a counter table", table: "hits", mapping: "id=key, n=value.n",
+			want: []string{"fails every record it writes to a counter table"}},
+		{name: "ttl on a counter table", table: "hits", mapping: "id=key, n=value.n", extra: "            ttl: 60\n",
+			want: []string{"cannot set a TTL when it updates a counter table"}},
+		{name: "__ttl on a counter table", table: "hits", mapping: "id=key, n=value.n, __ttl=value.t",
+			want: []string{"cannot set a TTL when it updates a counter table"}},
+		{name: "table missing, with the near miss named", table: "Orders", mapping: "id=key",
+			want: []string{`table "Orders" does not exist in keyspace "shop"`}},
+		{name: "a custom query is not checked column by column", table: "orders", mapping: "a=key, b=value.b",
+			extra: "            deletesEnabled: false\n            query: 'INSERT INTO shop.orders (id, day) VALUES (:a, :b)'\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, tr := unitTarget(t, tc.table, tc.mapping, tc.extra)
+			got := checkTable(tg, unitSchema(), tr)
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d findings, want %d:\n%s", len(got), len(tc.want), dumpFindings(got))
+			}
+			for i, w := range tc.want {
+				f := got[i]
+				if !strings.Contains(f.Message, w) || f.Severity != diff.SevError || f.Hint == "" {
+					t.Errorf("finding %d = %s, want an error with a hint, saying %q", i, dumpFindings(got[i:i+1]), w)
+				}
+				if !strings.HasPrefix(f.Where, "m.yaml:") {
+					t.Errorf("finding %d is not located in the manifest: %q", i, f.Where)
+				}
+			}
+		})
+	}
+}
+
+func dumpFindings(fs []diff.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(f.Where + ": " + f.Message + " (hint: " + f.Hint + ")\n")
+	}
+	return b.String()
+}
