@@ -137,3 +137,107 @@ func dumpFindings(fs []diff.Finding) string {
 	}
 	return b.String()
 }
+
+// sinkTarget renders a DataStax sink with the given cassandra: block (YAML flow
+// map) and one table, shop.orders, into a preflight target.
+func sinkTarget(t *testing.T, cassandra string) target {
+	t.Helper()
+	src := `version: 1
+clusters:
+  - name: c
+    bootstrapServers: [kafka:9092]
+    groupId: connect-c
+    storage: {config: {topic: c-configs}, offset: {topic: c-offsets}, status: {topic: c-status}}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
+workers:
+  - {name: w1, cluster: c, url: http://connect-1:8083}
+sinks:
+  - name: s
+    cluster: c
+    cassandra: ` + cassandra + `
+    topics:
+      orders:
+        tables:
+          - {keyspace: shop, table: orders, mapping: "id=key, day=value.day"}
+`
+	m, ds := manifest.Parse("m.yaml", []byte(src))
+	if ds.HasErrors() {
+		t.Fatalf("manifest: %v", ds)
+	}
+	res := manifest.EnvResolver{Env: func(name string) (string, bool) { return "pw-from-" + name, true }}
+	cfg, ds := manifest.RenderSink(m.Sinks[0], res)
+	if ds.HasErrors() {
+		t.Fatalf("render: %v", ds)
+	}
+	return target{cluster: m.Clusters[0], desired: &apply.Desired{Sink: m.Sinks[0], Config: cfg}}
+}
+
+// TestEndpointOf: how the schema check reaches Cassandra, as the sink would, or why
+// it can't (a warning at the field that stops it, and the tables unchecked).
+func TestEndpointOf(t *testing.T) {
+	for _, tc := range []struct {
+		name, cassandra string
+		hosts           []string
+		port            int
+		dc, user        string
+		tls             bool
+		warn            string // the warning when the check can't run
+	}{
+		{name: "no contact points means the driver's 127.0.0.1", cassandra: "{localDc: dc1}",
+			hosts: []string{"127.0.0.1"}, port: 9042, dc: "dc1"},
+		{name: "hosts and port", cassandra: "{contactPoints: [c1, c2], port: 9142, localDc: dc1}",
+			hosts: []string{"c1", "c2"}, port: 9142, dc: "dc1"},
+		{name: "a username implies PLAIN", cassandra: "{contactPoints: [c1], localDc: dc1, auth: {username: app, password: {secretEnv: PW}}}",
+			hosts: []string{"c1"}, port: 9042, dc: "dc1", user: "app"},
+		{name: "TLS with the system's roots", cassandra: "{contactPoints: [c1], localDc: dc1, ssl: {provider: JDK}}",
+			hosts: []string{"c1"}, port: 9042, dc: "dc1", tls: true},
+		{name: "a Java truststore can't be read from Go", cassandra: "{contactPoints: [c1], localDc: dc1, ssl: {provider: JDK, truststore: {path: /x.jks, password: {secretEnv: TS}}}}",
+			warn: "ssl.truststore.path is a Java keystore"},
+		{name: "GSSAPI can't be reproduced", cassandra: "{contactPoints: [c1], localDc: dc1, auth: {provider: GSSAPI, gssapi: {keyTab: /k, principal: p}}}",
+			warn: "cannot log in with GSSAPI"},
+		{name: "a cloud bundle can't be reproduced", cassandra: "{cloudSecureConnectBundle: /b.zip}",
+			warn: "cloud secure connect bundle"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ep, fs, ok := endpointOf(sinkTarget(t, tc.cassandra), Options{})
+			if tc.warn != "" {
+				if ok || len(fs) != 1 || fs[0].Severity != diff.SevWarning || !strings.Contains(fs[0].Message, tc.warn) ||
+					!strings.Contains(fs[0].Message, "the tables were not checked") || !strings.HasPrefix(fs[0].Where, "m.yaml:") {
+					t.Fatalf("want one located warning saying %q, got ok=%v:\n%s", tc.warn, ok, dumpFindings(fs))
+				}
+				return
+			}
+			if !ok || len(fs) != 0 {
+				t.Fatalf("want an endpoint, got ok=%v:\n%s", ok, dumpFindings(fs))
+			}
+			if strings.Join(ep.hosts, ",") != strings.Join(tc.hosts, ",") || ep.port != tc.port || ep.localDC != tc.dc ||
+				ep.username != tc.user || (ep.tls != nil) != tc.tls {
+				t.Errorf("endpoint = %+v", ep)
+			}
+			if tc.user != "" && ep.password != "pw-from-PW" {
+				t.Errorf("the password was not resolved through the resolver")
+			}
+		})
+	}
+}
+
+// TestCheckSinkLocalDC: a local DC no node is in is an error at localDc.
+func TestCheckSinkLocalDC(t *testing.T) {
+	tg := sinkTarget(t, "{contactPoints: [c1], localDc: dc-nowhere}")
+	ep, _, ok := endpointOf(tg, Options{})
+	if !ok {
+		t.Fatal("no endpoint")
+	}
+	fs := checkSink(tg, ep, unitSchema())
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, `is in datacenter "dc-nowhere": the nodes are in "datacenter1"`) ||
+		!strings.HasPrefix(fs[0].Where, "m.yaml:") {
+		t.Fatalf("got:\n%s", dumpFindings(fs))
+	}
+	tg = sinkTarget(t, "{contactPoints: [c1], localDc: datacenter1}")
+	ep, _, _ = endpointOf(tg, Options{})
+	if fs := checkSink(tg, ep, unitSchema()); len(fs) != 0 {
+		t.Fatalf("a known DC and a good table: got\n%s", dumpFindings(fs))
+	}
+}
