@@ -216,6 +216,8 @@ type FindingJSON struct {
 	Where    string        `json:"where,omitempty"`
 	Message  string        `json:"message"`
 	Hint     string        `json:"hint,omitempty"`
+	// Contained: the error stops only its subject's changes, not the apply.
+	Contained bool `json:"contained,omitempty"`
 }
 
 // SummaryJSON counts a plan's changes.
