@@ -446,14 +446,11 @@ func runApply(a *app, args []string) int {
 		}
 	}
 	if a.p.LoggingJSON() {
-		plan, res := &diff.Plan{}, &apply.Result{}
+		var plan *diff.Plan
 		if run.s != nil {
 			plan = run.s.Plan
 		}
-		if run.res != nil {
-			res = run.res
-		}
-		a.p.LogResult(plan, res, code, time.Since(run.start))
+		a.p.LogResult(plan, run.res, code, time.Since(run.start))
 	}
 	if f.quiet {
 		a.p.Release(code != ExitOK || run.changed)

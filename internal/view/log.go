@@ -197,8 +197,16 @@ func (p *Printer) Retry(cluster, msg string) {
 }
 
 // LogResult writes one change event per change with its outcome, then the
-// summary.
+// summary. plan is nil when the run stopped before planning, and r when it
+// applied nothing.
 func (p *Printer) LogResult(plan *diff.Plan, r *apply.Result, exitCode int, took time.Duration) {
+	planned := plan != nil
+	if plan == nil {
+		plan = &diff.Plan{}
+	}
+	if r == nil {
+		r = &apply.Result{}
+	}
 	for _, c := range r.Changes {
 		e := LogEvent{Event: "change", Cluster: c.Change.Cluster, Object: object(c.Change), Action: actionName(c.Change),
 			Outcome: string(c.Outcome), FailedTasks: c.FailedTasks}
@@ -214,5 +222,9 @@ func (p *Printer) LogResult(plan *diff.Plan, r *apply.Result, exitCode int, took
 	if exitCode != 0 {
 		level = "error"
 	}
-	p.emit(LogEvent{Event: "summary", Level: level, Message: Summary(plan), Summary: s})
+	msg := "No plan: the run stopped before the live state was compared."
+	if planned {
+		msg = Summary(plan)
+	}
+	p.emit(LogEvent{Event: "summary", Level: level, Message: msg, Summary: s})
 }
