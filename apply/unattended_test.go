@@ -246,3 +246,58 @@ func TestEmptyManifestDirectoryPrunesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestFailuresStayContained: a sink whose secret cannot be resolved fails
+// its own change and no other, and a cluster that cannot be read fails
+// only its own changes; the other clusters are still reconciled, and the
+// run exits 1 naming what it did not apply.
+func TestFailuresStayContained(t *testing.T) {
+	c := testcluster.Get(t)
+	t.Setenv("CONNECTSYNC_LOCK_DIR", t.TempDir())
+	dir := t.TempDir()
+	good, bad := uniqueName(t, "cron-contained-ok"), uniqueName(t, "cron-contained-secret")
+	// A second cluster whose only worker does not answer (port 9 on
+	// loopback: discard, refused).
+	gone := `  - name: gone
+    bootstrapServers: [127.0.0.1:9]
+    groupId: connectsync-gone
+    storage:
+      config: {topic: gone-configs, replicationFactor: 1}
+      offset: {topic: gone-offsets, replicationFactor: 1}
+      status: {topic: gone-status, replicationFactor: 1}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
+    rest: {timeout: 1s, retryFor: 1s}
+workers:
+  - {name: gone-1, cluster: gone, url: "http://127.0.0.1:9"}
+`
+	header := strings.Replace(cronHeader, "workers:\n", gone, 1)
+	m := filepath.Join(dir, "connect.yaml")
+	body := header + sink(good, "running", 1, "") + sink(bad, "running", 1, "      some.password: {secretEnv: CRON_UNSET_SECRET_VARIABLE}\n") +
+		sink("cron-on-gone", "running", 1, "")
+	body = strings.Replace(body, "name: cron-on-gone\n    cluster: local", "name: cron-on-gone\n    cluster: gone", 1)
+	if err := os.WriteFile(m, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := connectsync(t, nil, "apply", "-f", m, "--auto-approve", "--wait", "30s")
+	t.Logf("%s", r)
+	if r.code != 1 {
+		t.Fatalf("want exit 1:\n%s", r)
+	}
+	if !strings.Contains(r.stdout, "+ sink "+good) || !strings.Contains(r.stdout, "Apply complete: 1 applied, 0 pending, 0 failed.") {
+		t.Errorf("the sink that can be rendered, on the cluster that can be read, must be applied:\n%s", r)
+	}
+	for _, want := range []string{"cannot resolve secretEnv CRON_UNSET_SECRET_VARIABLE", "not everything was planned", "sink " + bad, "cluster gone"} {
+		if !strings.Contains(r.stdout+r.stderr, want) {
+			t.Errorf("output does not say %q:\n%s", want, r)
+		}
+	}
+	cl := client(t, c)
+	if state, _ := liveState(t, cl, good); state != "RUNNING" {
+		t.Errorf("%s is %q, want RUNNING", good, state)
+	}
+	if state, _ := liveState(t, cl, bad); state != "" {
+		t.Errorf("%s, whose secret does not resolve, was created: %s", bad, state)
+	}
+}
