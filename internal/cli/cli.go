@@ -35,15 +35,17 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	LookupEnv      func(string) (string, bool)
-	// StdinIsTTY and StdoutIsTTY say whether to prompt and to use colour.
-	StdinIsTTY, StdoutIsTTY bool
+	// StdinIsTTY, StdoutIsTTY and StderrIsTTY say whether to prompt and
+	// whether to use colour on each output.
+	StdinIsTTY, StdoutIsTTY, StderrIsTTY bool
 }
 
 // OSEnv returns the process's real environment.
 func OSEnv() Env {
+	stderr := os.Stderr
 	return Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv,
-		StdinIsTTY: isTerminal(os.Stdin), StdoutIsTTY: isTerminal(os.Stdout),
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: stderr, LookupEnv: os.LookupEnv,
+		StdinIsTTY: isTerminal(os.Stdin), StdoutIsTTY: isTerminal(os.Stdout), StderrIsTTY: isTerminal(stderr),
 	}
 }
 
@@ -90,8 +92,11 @@ type app struct {
 func Main(args []string, env Env) int {
 	secrets := &view.Secrets{}
 	a := &app{env: env, secrets: secrets}
-	_, noColor := env.LookupEnv("NO_COLOR")
+	// NO_COLOR set and not empty turns colour off (no-color.org).
+	v, _ := env.LookupEnv("NO_COLOR")
+	noColor := v != ""
 	a.p = view.NewPrinter(env.Stdout, env.Stderr, env.StdoutIsTTY && !noColor, secrets)
+	a.p.SetStderrColor(env.StderrIsTTY && !noColor)
 	if len(args) == 0 {
 		fmt.Fprint(a.p.Stderr(), mainUsage())
 		return ExitError

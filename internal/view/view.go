@@ -26,6 +26,9 @@ type Printer struct {
 	// color enables ANSI colour; callers set it only for a terminal
 	// without NO_COLOR.
 	color bool
+	// colorErr enables colour on standard error, which may be a terminal
+	// when standard output is not, or the other way round.
+	colorErr bool
 	// mark prefixes the Printer's own colour sequences, so that the
 	// neutraliser lets them pass and escapes every other one. It is random
 	// per Printer, so a worker cannot forge it, and never printed.
@@ -127,6 +130,18 @@ func (p *Printer) paint(code, s string) string {
 	return p.mark + code + s + p.mark + ansiReset
 }
 
+// SetStderrColor turns ANSI colour on standard error on or off; callers
+// set it only for a terminal without NO_COLOR. It is off by default.
+func (p *Printer) SetStderrColor(on bool) { p.colorErr = on }
+
+// paintErr is paint for standard error.
+func (p *Printer) paintErr(code, s string) string {
+	if !p.colorErr || p.log != nil || s == "" {
+		return s
+	}
+	return p.mark + code + s + p.mark + ansiReset
+}
+
 // Errorf prints "connectsync: <message>" on standard error, and a hint
 // line when hint is not empty.
 func (p *Printer) Errorf(hint, format string, args ...any) {
@@ -150,9 +165,9 @@ func (p *Printer) Diagnostics(ds manifest.Diagnostics) {
 	for _, d := range ds {
 		line := d.String()
 		if d.Severity == manifest.Error {
-			fmt.Fprintln(p.errw, p.paint(ansiRed, line))
+			fmt.Fprintln(p.errw, p.paintErr(ansiRed, line))
 		} else {
-			fmt.Fprintln(p.errw, p.paint(ansiYellow, line))
+			fmt.Fprintln(p.errw, p.paintErr(ansiYellow, line))
 		}
 	}
 	if n := len(ds.Errors()); n > 0 {
