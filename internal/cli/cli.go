@@ -21,13 +21,46 @@ import (
 var Version = ""
 
 func version() string {
+	v, _ := buildVersion()
+	return v
+}
+
+// buildVersion returns the module version and the VCS commit the binary
+// was built from, as the Go toolchain recorded them: go install
+// module@v1.2.3 records the version; a build in a git checkout records
+// the commit (with "-dirty" when the tree had changes). Version, set with
+// -ldflags, wins over the recorded version.
+func buildVersion() (string, string) {
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(bi)
+}
+
+func versionFrom(bi *debug.BuildInfo) (version, commit string) {
+	version = "dev"
+	if bi != nil {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			version = v
+		}
+		dirty := false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if len(commit) > 12 {
+			commit = commit[:12]
+		}
+		if commit != "" && dirty {
+			commit += "-dirty"
+		}
+	}
 	if Version != "" {
-		return Version
+		version = Version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
+	return version, commit
 }
 
 // Env is what a command may touch of its environment. Tests fill it in.
@@ -209,7 +242,8 @@ func runVersion(a *app, args []string) int {
 	if _, code, ok := a.parseFlags(fs, "usage: connectsync version [--json]\n", args); !ok {
 		return code
 	}
-	if err := a.p.Version(version(), runtime.Version(), *asJSON); err != nil {
+	v, commit := buildVersion()
+	if err := a.p.Version(v, commit, runtime.Version(), *asJSON); err != nil {
 		return ExitError
 	}
 	return ExitOK

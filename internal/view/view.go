@@ -271,15 +271,20 @@ func (p *Printer) RenderedToStdout(files []manifest.File) {
 	}
 }
 
-// Version prints the version.
-func (p *Printer) Version(version, goVersion string, asJSON bool) error {
+// Version prints the version, and the commit when the build recorded one.
+func (p *Printer) Version(version, commit, goVersion string, asJSON bool) error {
 	if asJSON {
 		return p.JSON(struct {
 			FormatVersion   int    `json:"format_version"`
 			Version         string `json:"version"`
+			Commit          string `json:"commit,omitempty"`
 			ManifestVersion int    `json:"manifest_version"`
 			GoVersion       string `json:"go_version"`
-		}{JSONFormatVersion, version, manifest.Version, goVersion})
+		}{JSONFormatVersion, version, commit, manifest.Version, goVersion})
+	}
+	if commit != "" {
+		fmt.Fprintf(p.out, "connectsync %s (commit %s, manifest version %d, %s)\n", version, commit, manifest.Version, goVersion)
+		return nil
 	}
 	fmt.Fprintf(p.out, "connectsync %s (manifest version %d, %s)\n", version, manifest.Version, goVersion)
 	return nil
