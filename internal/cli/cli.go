@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/internal/view"
+	"github.com/connectsync/connectsync/schema"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
@@ -106,6 +107,7 @@ var commands = []command{
 	{"apply", "Change the live clusters to match the manifests", applyUsage, runApply},
 	{"status", "Show the deployed connectors, their tasks and workers", statusUsage, runStatus},
 	{"import", "Write the manifests of what already runs on live clusters", importUsage, runImport},
+	{"schema", "Print the JSON Schema of the manifest, for editors", schemaUsage, runSchema},
 	{"version", "Print the version", "usage: connectsync version [--json]\n", runVersion},
 }
 
@@ -244,6 +246,37 @@ func runVersion(a *app, args []string) int {
 	}
 	v, commit := buildVersion()
 	if err := a.p.Version(v, commit, runtime.Version(), *asJSON); err != nil {
+		return ExitError
+	}
+	return ExitOK
+}
+
+const schemaUsage = `usage: connectsync schema
+
+Prints the JSON Schema (draft 2020-12) of manifest version 1 on standard
+output: the same bytes as schema/manifest-v1.json in the repository,
+generated from the manifest's Go types and their documentation. Point an
+editor at it, for instance with the yaml-language-server modeline as the
+first line of a manifest:
+
+  # yaml-language-server: $schema=manifest-v1.json
+
+connectsync validate checks more than the schema can (references between
+objects, Connect's and the DataStax sink's rules); the schema is for
+completion and early feedback while typing.
+`
+
+func runSchema(a *app, args []string) int {
+	fs := a.newFlagSet("schema")
+	pos, code, ok := a.parseFlags(fs, schemaUsage, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		a.p.Errorf("run connectsync help schema", "schema: takes no arguments")
+		return ExitError
+	}
+	if err := a.p.Schema(schema.ManifestV1); err != nil {
 		return ExitError
 	}
 	return ExitOK

@@ -289,3 +289,9 @@ func (p *Printer) Version(version, commit, goVersion string, asJSON bool) error 
 	fmt.Fprintf(p.out, "connectsync %s (manifest version %d, %s)\n", version, manifest.Version, goVersion)
 	return nil
 }
+
+// Schema prints the manifest's JSON Schema as it is.
+func (p *Printer) Schema(b []byte) error {
+	_, err := p.out.Write(b)
+	return err
+}
