@@ -117,7 +117,11 @@ func (p *Printer) logDiagnostics(ds manifest.Diagnostics) {
 		if d.Severity == manifest.Error {
 			level = "error"
 		}
-		p.emit(LogEvent{Event: "diagnostic", Level: level, Object: d.Pos.String(), Message: d.Path + ": " + d.Message, Hint: d.Hint})
+		msg := d.Message
+		if d.Path != "" {
+			msg = d.Path + ": " + msg
+		}
+		p.emit(LogEvent{Event: "diagnostic", Level: level, Object: d.Pos.String(), Message: msg, Hint: d.Hint})
 	}
 }
 
