@@ -399,6 +399,8 @@ func (f *applyFlags) check(positional []string) error {
 		return errors.New("--json and --log-format json are two machine formats: pick one")
 	case f.logFormat == "json" && !f.autoApprove && len(positional) == 0:
 		return errors.New("--log-format json cannot ask for confirmation: add --auto-approve, or apply a saved plan")
+	case f.quiet && !f.autoApprove && len(positional) == 0:
+		return errors.New("--quiet cannot ask for confirmation: add --auto-approve, or apply a saved plan")
 	case f.maxChanges < 0:
 		return errors.New("--max-changes must be 0 (no cap) or more")
 	}
