@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -242,8 +243,17 @@ func TestDeployRecipes(t *testing.T) {
 		}
 		// Drift: someone pauses the connector by hand; the scheduled run
 		// exits 2, which fails the job.
-		if err := client(t, c).Pause(context.Background(), name); err != nil {
+		cl := client(t, c)
+		if err := cl.Pause(context.Background(), name); err != nil {
 			t.Fatal(err)
+		}
+		// The pause takes effect asynchronously: wait until the worker says so.
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			if state, _ := liveState(t, cl, name); state == "PAUSED" {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("%s still %s 30 s after a pause", name, state)
+			}
 		}
 		drift = connectsync(t, env, lines("drift")[0]...)
 		if drift.code != 2 || !strings.Contains(drift.stdout, "~ sink "+name) {
