@@ -100,10 +100,14 @@ func (s *Session) Check(g Guardrails) []Refusal {
 		}
 	}
 	if g.MaxDeletes >= 0 && len(allDeletes) > g.MaxDeletes {
+		list := strings.Join(allDeletes, ", ")
+		if len(out) > 0 && len(out[0].Names) == len(allDeletes) {
+			list = "the ones named above" // one cluster's rule listed them all
+		}
 		out = append(out, Refusal{
 			Rule: "max-deletes", Names: allDeletes,
 			Message: fmt.Sprintf("the plan deletes %d %s, more than --max-deletes %d allows: %s",
-				len(allDeletes), plural(len(allDeletes), "connector", "connectors"), g.MaxDeletes, strings.Join(allDeletes, ", ")),
+				len(allDeletes), plural(len(allDeletes), "connector", "connectors"), g.MaxDeletes, list),
 			Hint: fmt.Sprintf("if this is meant, pass --max-deletes %d", len(allDeletes)),
 		})
 	}

@@ -225,6 +225,7 @@ func TestEmptyManifestDirectoryPrunesNothing(t *testing.T) {
 		if r.code != 1 {
 			t.Fatalf("%s: apply of an empty directory with prune on must exit 1:\n%s", format, r)
 		}
+		t.Logf("%s", r)
 		if !strings.Contains(r.stderr, "refused") || !strings.Contains(r.stderr, a) || !strings.Contains(r.stderr, b) {
 			t.Errorf("%s: the refusal does not name what it refused to delete:\n%s", format, r)
 		}
