@@ -1,6 +1,8 @@
 package apply_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -8,6 +10,8 @@ import (
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/internal/testcluster"
+	"github.com/connectsync/connectsync/manifest"
 )
 
 // guardSession is a plan over cluster "a", which runs live connectors,
@@ -78,5 +82,38 @@ func TestGuardrails(t *testing.T) {
 				t.Errorf("names (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestUnrenderableSinkIsNeverPruned: a declared sink whose secret does not
+// resolve gets no change and a contained error, and prune, which is on,
+// does not take it for an undeclared connector.
+func TestUnrenderableSinkIsNeverPruned(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.yaml")
+	src := testcluster.ManifestHeader("prune: {enabled: true}") + sink("secretive", "running", 1, "      x.password: {secretEnv: UNSET_FOR_THIS_TEST}\n") +
+		sink("plain", "running", 1, "")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, ds := manifest.Load(path)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	r, _ := manifest.Render(m, manifest.EnvResolver{Env: func(string) (string, bool) { return "", false }})
+	live := map[string]*apply.ClusterState{"local": {Name: "local", Connectors: map[string]connect.Connector{
+		"secretive": {Name: "secretive", Config: map[string]string{"connector.class": "x"}, Status: connect.ConnectorStatus{State: diff.Running}},
+		"stray":     {Name: "stray", Config: map[string]string{"connector.class": "x"}, Status: connect.ConnectorStatus{State: diff.Running}},
+	}}}
+	s := apply.BuildPlan(m, r, live, apply.PlanOptions{Unrenderable: map[string]string{"local/secretive": "cannot resolve"}})
+	var got []string
+	for _, ch := range s.Plan.Changes {
+		got = append(got, string(ch.Action)+" "+ch.Name)
+	}
+	if d := cmp.Diff([]string{"create plain", "delete stray"}, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+	if !s.Plan.HasErrors() || s.Plan.HasBlockingErrors() {
+		t.Errorf("want a contained error only: %+v", s.Plan.Findings)
 	}
 }
