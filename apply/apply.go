@@ -35,6 +35,9 @@ type Options struct {
 	// committed offsets do not move is reported "stalled", and fails,
 	// in place of "ready". An error reading it leaves it ready.
 	Health HealthFunc
+	// Waiting, when set, is told when apply starts waiting for a cluster's
+	// changed connectors, and for how long at most.
+	Waiting func(cluster string, changes []diff.Change, budget time.Duration)
 }
 
 // Event is one step of an apply, for progress output.
@@ -157,6 +160,17 @@ func (s *Session) Apply(ctx context.Context, o Options) *Result {
 		}
 		wg.Wait()
 		if o.Wait > 0 {
+			if o.Waiting != nil {
+				var watched []diff.Change
+				for _, r := range results {
+					if r.Outcome == Applied && r.Change.Kind == diff.KindSink && r.Change.Action != diff.Delete {
+						watched = append(watched, r.Change)
+					}
+				}
+				if len(watched) > 0 {
+					o.Waiting(cluster, watched, o.Wait)
+				}
+			}
 			s.waitReady(ctx, client, results, o, progress)
 		}
 		for _, r := range results {

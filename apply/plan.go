@@ -25,6 +25,12 @@ type PlanOptions struct {
 	// ReadFile reads a deployed worker file; it returns (nil, nil) when the
 	// file does not exist.
 	ReadFile func(path string) ([]byte, error)
+	// Unrenderable lists sinks, by "cluster/name", whose config could not
+	// be rendered (a secret reference that does not resolve), with why.
+	// Such a sink gets no change: its error is Contained, so apply carries
+	// out every other change, and prune never deletes it, since it is
+	// still declared.
+	Unrenderable map[string]string
 }
 
 // Desired is a sink's rendered config, secrets resolved, for apply to send.
@@ -87,9 +93,20 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 		}
 		s.planWorkersFindings(c, cs)
 		var desired []diff.Sink
+		var blocked []string
 		for _, rs := range r.Sinks {
 			sk := rs.Sink
 			if sk.Cluster != c.Name || !o.targeted(c.Name, sk.Name) {
+				continue
+			}
+			if why, bad := o.Unrenderable[key(c.Name, sk.Name)]; bad {
+				blocked = append(blocked, sk.Name)
+				p.Findings = append(p.Findings, diff.Finding{
+					Severity: diff.SevError, Section: "connectors", Cluster: c.Name, Subject: "sink " + sk.Name,
+					Message:   "not planned: " + why,
+					Hint:      "fix the secret reference; the other changes are applied",
+					Contained: true,
+				})
 				continue
 			}
 			d := &Desired{Sink: sk, Config: rs.Config, Sensitive: sensitiveKeys(rs.Config, cs.PasswordKeys[sk.ConnectorClass()])}
@@ -105,8 +122,9 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 			p.Unread = append(p.Unread, c.Name)
 			p.Findings = append(p.Findings, diff.Finding{
 				Severity: diff.SevError, Section: "workers", Cluster: c.Name, Subject: "cluster " + c.Name,
-				Message: fmt.Sprintf("cannot read the connectors: %v", cs.ReadErr),
-				Hint:    "check that at least one worker's url is reachable from here",
+				Message:   fmt.Sprintf("cannot read the connectors: %v", cs.ReadErr),
+				Hint:      "check that at least one worker's url is reachable from here",
+				Contained: true,
 			})
 			continue
 		}
@@ -117,7 +135,9 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 			}
 			liveConns[name] = toDiffConnector(conn)
 		}
-		prune := diff.Prune{Enabled: c.Prune.Enabled, Keep: c.Prune.Keep}
+		// A declared sink that could not be rendered is still declared:
+		// never prune it.
+		prune := diff.Prune{Enabled: c.Prune.Enabled, Keep: append(append([]string{}, c.Prune.Keep...), blocked...)}
 		changes := diff.PlanSinks(c.Name, desired, liveConns, diff.SinkOptions{
 			Prune: prune, RestartFailed: o.RestartFailed, Sensitive: looksSensitive,
 		})

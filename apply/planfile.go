@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
@@ -229,7 +228,7 @@ func LoadPlanKey(path string, create bool) (*PlanKey, error) {
 		if _, err := rand.Read(raw); err != nil {
 			return nil, fmt.Errorf("plan key: %w", err)
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|openNoFollow, 0o600)
 		switch {
 		case err == nil:
 			_, werr := f.Write([]byte(hex.EncodeToString(raw) + "\n"))
@@ -244,7 +243,10 @@ func LoadPlanKey(path string, create bool) (*PlanKey, error) {
 			return nil, fmt.Errorf("plan key: %w", err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err := refuseLink(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("plan key %s does not exist: the plan was made by another user or on another machine", path)
@@ -256,13 +258,12 @@ func LoadPlanKey(path string, create bool) (*PlanKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan key: %w", err)
 	}
-	st, ok := info.Sys().(*syscall.Stat_t)
 	switch {
 	case !info.Mode().IsRegular():
 		return nil, fmt.Errorf("plan key %s is not a regular file", path)
-	case info.Mode().Perm()&0o077 != 0:
+	case othersCanAccess(info.Mode()):
 		return nil, fmt.Errorf("plan key %s has mode %04o: others can read it; make it 0600 (chmod 600 %s)", path, info.Mode().Perm(), path)
-	case ok && int(st.Uid) != os.Getuid():
+	case ownedByAnotherUser(info):
 		return nil, fmt.Errorf("plan key %s belongs to another user", path)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, 4*planKeyLen))

@@ -260,6 +260,11 @@ type Finding struct {
 	Where   string
 	Message string
 	Hint    string
+	// Contained marks an error that stops only its own subject's changes:
+	// a cluster whose live state could not be read, a sink whose secret
+	// could not be resolved. apply carries out the other changes and still
+	// fails. Any other error stops the whole apply.
+	Contained bool
 }
 
 // Plan is everything apply will do, and everything plan noticed.
@@ -337,6 +342,17 @@ func (p *Plan) Counts() (create, change, del, restart int) {
 func (p *Plan) HasChanges() bool {
 	c, u, d, r := p.Counts()
 	return c+u+d+r > 0
+}
+
+// HasBlockingErrors reports whether any finding is an error that stops the
+// whole apply (one that is not Contained).
+func (p *Plan) HasBlockingErrors() bool {
+	for _, f := range p.Findings {
+		if f.Severity == SevError && !f.Contained {
+			return true
+		}
+	}
+	return false
 }
 
 // HasErrors reports whether any finding is an error.

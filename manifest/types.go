@@ -18,13 +18,28 @@ type Manifest struct {
 	Files []string
 }
 
-// file is the top level of one manifest file.
+// The top level of one connectsync manifest file. Each file holds one YAML
+// document; all the files given to a command are merged into one manifest.
 type file struct {
-	Version  int        `yaml:"version"`
+	// Version is the manifest format: 1.
+	Version int `yaml:"version" schema:"required,enum=1"`
+	// Clusters are the Kafka Connect clusters, each a group of distributed
+	// workers sharing a group.id.
 	Clusters []*Cluster `yaml:"clusters"`
-	Workers  []*Worker  `yaml:"workers"`
-	Sinks    []*Sink    `yaml:"sinks"`
+	// Workers are the clusters' worker processes.
+	Workers []*Worker `yaml:"workers"`
+	// Sinks are the sink connectors the clusters run.
+	Sinks []*Sink `yaml:"sinks"`
 }
+
+// Document is the top level of one manifest file, for tools that describe
+// the format, such as the schema generator.
+//
+// The schema tags of the manifest's types say what the JSON Schema
+// (schema/manifest-v1.json, generated from these types and their doc
+// comments) adds to the Go types: "required", and "enum=a|b" for the only
+// values a field takes.
+type Document = file
 
 // Origin says where an object was declared, so that every later check can
 // point at the file, line and column of the field it is about.
@@ -61,17 +76,24 @@ func (o Origin) FieldPath(rel string) string {
 type Cluster struct {
 	Origin `yaml:"-"`
 
-	Name             string   `yaml:"name"`
+	// Name names the cluster in manifests and output: letters, digits,
+	// '.', '_' and '-'; unique.
+	Name string `yaml:"name" schema:"required"`
+	// BootstrapServers is bootstrap.servers, the Kafka brokers.
 	BootstrapServers []string `yaml:"bootstrapServers"`
-	GroupID          string   `yaml:"groupId"`
+	// GroupID is group.id, unique among clusters.
+	GroupID string `yaml:"groupId" schema:"required"`
 	// Brokers is the number of Kafka brokers, when known (nil: unknown). It
 	// only serves to warn about replication factors the brokers cannot
 	// satisfy.
-	Brokers         *int                      `yaml:"brokers"`
-	Storage         Storage                   `yaml:"storage"`
-	Converters      Converters                `yaml:"converters"`
-	PluginPath      []string                  `yaml:"pluginPath"`
-	PluginDiscovery string                    `yaml:"pluginDiscovery"`
+	Brokers    *int       `yaml:"brokers"`
+	Storage    Storage    `yaml:"storage"`
+	Converters Converters `yaml:"converters"`
+	// PluginPath is plugin.path, comma-joined.
+	PluginPath []string `yaml:"pluginPath"`
+	// PluginDiscovery is plugin.discovery.
+	PluginDiscovery string `yaml:"pluginDiscovery" schema:"enum=only_scan|hybrid_warn|hybrid_fail|service_load"`
+	// ConfigProviders are the worker's config.providers, by name.
 	ConfigProviders map[string]ConfigProvider `yaml:"configProviders"`
 	// Properties are passed through to every worker's properties file.
 	Properties map[string]Value `yaml:"properties"`
@@ -170,10 +192,13 @@ type Preflight struct {
 type Worker struct {
 	Origin `yaml:"-"`
 
-	Name    string `yaml:"name"`
-	Cluster string `yaml:"cluster"`
-	// URL is where connectsync reaches the worker's REST API.
-	URL       string   `yaml:"url"`
+	// Name names the worker; unique.
+	Name string `yaml:"name" schema:"required"`
+	// Cluster is the name of a declared cluster.
+	Cluster string `yaml:"cluster" schema:"required"`
+	// URL is where connectsync reaches the worker's REST API:
+	// http(s)://host[:port]; unique.
+	URL       string   `yaml:"url" schema:"required"`
 	Listeners []string `yaml:"listeners"`
 	// AdvertisedHost and AdvertisedPort are what the other workers use to
 	// forward requests to this one. They default to the URL's host and port.
@@ -204,10 +229,12 @@ const (
 type Sink struct {
 	Origin `yaml:"-"`
 
-	Name    string `yaml:"name"`
-	Cluster string `yaml:"cluster"`
+	// Name is the connector's name, unique in its cluster.
+	Name string `yaml:"name" schema:"required"`
+	// Cluster is the name of a declared cluster.
+	Cluster string `yaml:"cluster" schema:"required"`
 	// State is running (the default), paused or stopped.
-	State string `yaml:"state"`
+	State string `yaml:"state" schema:"enum=running|paused|stopped"`
 	// TasksMax is tasks.max; nil renders Connect's default, 1. An explicit
 	// 0 is rendered as written, and validate rejects it.
 	TasksMax *int `yaml:"tasksMax"`

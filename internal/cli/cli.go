@@ -15,19 +15,53 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/internal/view"
+	"github.com/connectsync/connectsync/schema"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
 var Version = ""
 
 func version() string {
+	v, _ := buildVersion()
+	return v
+}
+
+// buildVersion returns the module version and the VCS commit the binary
+// was built from, as the Go toolchain recorded them: go install
+// module@v1.2.3 records the version; a build in a git checkout records
+// the commit (with "-dirty" when the tree had changes). Version, set with
+// -ldflags, wins over the recorded version.
+func buildVersion() (string, string) {
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(bi)
+}
+
+func versionFrom(bi *debug.BuildInfo) (version, commit string) {
+	version = "dev"
+	if bi != nil {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			version = v
+		}
+		dirty := false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if len(commit) > 12 {
+			commit = commit[:12]
+		}
+		if commit != "" && dirty {
+			commit += "-dirty"
+		}
+	}
 	if Version != "" {
-		return Version
+		version = Version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
+	return version, commit
 }
 
 // Env is what a command may touch of its environment. Tests fill it in.
@@ -35,15 +69,17 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	LookupEnv      func(string) (string, bool)
-	// StdinIsTTY and StdoutIsTTY say whether to prompt and to use colour.
-	StdinIsTTY, StdoutIsTTY bool
+	// StdinIsTTY, StdoutIsTTY and StderrIsTTY say whether to prompt and
+	// whether to use colour on each output.
+	StdinIsTTY, StdoutIsTTY, StderrIsTTY bool
 }
 
 // OSEnv returns the process's real environment.
 func OSEnv() Env {
+	stderr := os.Stderr
 	return Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv,
-		StdinIsTTY: isTerminal(os.Stdin), StdoutIsTTY: isTerminal(os.Stdout),
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: stderr, LookupEnv: os.LookupEnv,
+		StdinIsTTY: isTerminal(os.Stdin), StdoutIsTTY: isTerminal(os.Stdout), StderrIsTTY: isTerminal(stderr),
 	}
 }
 
@@ -71,6 +107,7 @@ var commands = []command{
 	{"apply", "Change the live clusters to match the manifests", applyUsage, runApply},
 	{"status", "Show the deployed connectors, their tasks and workers", statusUsage, runStatus},
 	{"import", "Write the manifests of what already runs on live clusters", importUsage, runImport},
+	{"schema", "Print the JSON Schema of the manifest, for editors", schemaUsage, runSchema},
 	{"version", "Print the version", "usage: connectsync version [--json]\n", runVersion},
 }
 
@@ -90,8 +127,11 @@ type app struct {
 func Main(args []string, env Env) int {
 	secrets := &view.Secrets{}
 	a := &app{env: env, secrets: secrets}
-	_, noColor := env.LookupEnv("NO_COLOR")
+	// NO_COLOR set and not empty turns colour off (no-color.org).
+	v, _ := env.LookupEnv("NO_COLOR")
+	noColor := v != ""
 	a.p = view.NewPrinter(env.Stdout, env.Stderr, env.StdoutIsTTY && !noColor, secrets)
+	a.p.SetStderrColor(env.StderrIsTTY && !noColor)
 	if len(args) == 0 {
 		fmt.Fprint(a.p.Stderr(), mainUsage())
 		return ExitError
@@ -204,7 +244,39 @@ func runVersion(a *app, args []string) int {
 	if _, code, ok := a.parseFlags(fs, "usage: connectsync version [--json]\n", args); !ok {
 		return code
 	}
-	if err := a.p.Version(version(), runtime.Version(), *asJSON); err != nil {
+	v, commit := buildVersion()
+	if err := a.p.Version(v, commit, runtime.Version(), *asJSON); err != nil {
+		return ExitError
+	}
+	return ExitOK
+}
+
+const schemaUsage = `usage: connectsync schema
+
+Prints the JSON Schema (draft 2020-12) of manifest version 1 on standard
+output: the same bytes as schema/manifest-v1.json in the repository,
+generated from the manifest's Go types and their documentation. Point an
+editor at it, for instance with the yaml-language-server modeline as the
+first line of a manifest:
+
+  # yaml-language-server: $schema=manifest-v1.json
+
+connectsync validate checks more than the schema can (references between
+objects, Connect's and the DataStax sink's rules); the schema is for
+completion and early feedback while typing.
+`
+
+func runSchema(a *app, args []string) int {
+	fs := a.newFlagSet("schema")
+	pos, code, ok := a.parseFlags(fs, schemaUsage, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		a.p.Errorf("run connectsync help schema", "schema: takes no arguments")
+		return ExitError
+	}
+	if err := a.p.Schema(schema.ManifestV1); err != nil {
 		return ExitError
 	}
 	return ExitOK

@@ -36,6 +36,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// The repository's examples, for the scripts that check them.
 			e.Setenv("EXAMPLES", filepath.Join(mustGetwd(t), "..", "..", "examples"))
+			e.Setenv("SCHEMA", filepath.Join(mustGetwd(t), "..", "..", "schema", "manifest-v1.json"))
 			return nil
 		},
 		Condition: condition,

@@ -16,6 +16,8 @@ import (
 
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/connect"
+	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/internal/view"
 	"github.com/connectsync/connectsync/manifest"
 	"github.com/connectsync/connectsync/preflight"
 )
@@ -69,7 +71,16 @@ Kafka, read-only: a sink with records waiting whose committed offsets do not
 move over the workers' commit interval (plus 2s) is reported "stalled", and
 fails, in place of "ready".
 
-exit status: 0 when everything applied, 1 otherwise.
+unattended runs (cron, CI; see docs/operations.md):
+  --max-deletes N      refuse a run that deletes more than N connectors (default 10)
+  --max-changes N      refuse a run that makes more than N changes (default 0: no cap)
+  --allow-mass-delete  allow a prune of every connector of a cluster the manifests
+                       declare no sink for, or of more than half of a cluster's connectors
+  --log-format FORMAT  text (default), or json: one JSON event per line on stderr
+  --quiet              print nothing unless something changed or failed
+  --metrics-file PATH  write the run's metrics for node_exporter's textfile collector
+
+exit status: 0 when everything applied, 1 otherwise (a refused run changes nothing).
 `
 
 type liveFlags struct {
@@ -156,7 +167,10 @@ func (a *app) plan(ctx context.Context, f liveFlags, stats bool) (*apply.Session
 	r, rds := manifest.Render(m, a.resolver())
 	ds = append(ds, rds...).Sort()
 	a.p.Diagnostics(ds)
-	if ds.HasErrors() {
+	// A sink whose config cannot be rendered (a secret that does not
+	// resolve) fails its own change only; any other error stops the run.
+	unrenderable, otherErrors := sinkErrors(m, ds)
+	if otherErrors {
 		return nil, ExitError
 	}
 	a.registerSecrets(r)
@@ -171,12 +185,36 @@ func (a *app) plan(ctx context.Context, f liveFlags, stats bool) (*apply.Session
 	}
 	s := apply.BuildPlan(m, r, live, apply.PlanOptions{
 		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir, ReadFile: readIfExists,
+		Unrenderable: unrenderable,
 	})
 	s.Plan.Findings = append(s.Plan.Findings, preflight.Run(ctx, s, m, preflight.Options{
 		Validate: !f.noValidate, CassandraSchema: f.cassandraSchema, Resolver: a.resolver(),
 	})...)
 	s.Plan.Sort()
 	return s, ExitOK
+}
+
+// sinkErrors sorts the errors of rendering: those located in a sink, by
+// "cluster/name" with the first message, and whether there is any other.
+func sinkErrors(m *manifest.Manifest, ds manifest.Diagnostics) (map[string]string, bool) {
+	out := map[string]string{}
+	other := false
+	for _, d := range ds.Errors() {
+		found := false
+		for _, s := range m.Sinks {
+			at := s.At("")
+			if d.Pos.File == at.File && (strings.HasPrefix(d.Path, s.Origin.Path+".") || strings.HasPrefix(d.Path, s.Origin.Path+"[")) {
+				k := s.Cluster + "/" + s.Name
+				if _, seen := out[k]; !seen {
+					out[k] = d.Path + ": " + d.Message
+				}
+				found = true
+				break
+			}
+		}
+		other = other || !found
+	}
+	return out, other
 }
 
 func checkTargets(m *manifest.Manifest, targets []string) error {
@@ -271,7 +309,7 @@ func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connec
 	o := connect.Options{
 		TLS: connect.TLSConfig{CAFile: c.REST.TLS.CAFile, CertFile: c.REST.TLS.CertFile,
 			KeyFile: c.REST.TLS.KeyFile, InsecureSkipVerify: c.REST.TLS.InsecureSkipVerify},
-		Logf:      func(format string, args ...any) { a.p.Errorf("", format, args...) },
+		Logf:      func(format string, args ...any) { a.p.Retry(c.Name, fmt.Sprintf(format, args...)) },
 		Scrub:     a.secrets.Scrub,
 		OnRequest: func(string, string) { requests.Add(1) },
 	}
@@ -337,6 +375,13 @@ type applyFlags struct {
 	parallelism int
 	wait        time.Duration
 	planFile    string
+	// Guardrails and unattended runs.
+	maxDeletes      int
+	maxChanges      int
+	allowMassDelete bool
+	logFormat       string
+	quiet           bool
+	metricsFile     string
 }
 
 func (f *applyFlags) check(positional []string) error {
@@ -353,6 +398,16 @@ func (f *applyFlags) check(positional []string) error {
 		return errors.New("--parallelism must be 1 or more")
 	case f.asJSON && !f.autoApprove && len(positional) == 0:
 		return errors.New("--json cannot ask for confirmation: add --auto-approve, or apply a saved plan")
+	case f.logFormat != "text" && f.logFormat != "json":
+		return fmt.Errorf("--log-format %q: want text or json", f.logFormat)
+	case f.logFormat == "json" && f.asJSON:
+		return errors.New("--json and --log-format json are two machine formats: pick one")
+	case f.logFormat == "json" && !f.autoApprove && len(positional) == 0:
+		return errors.New("--log-format json cannot ask for confirmation: add --auto-approve, or apply a saved plan")
+	case f.quiet && !f.autoApprove && len(positional) == 0:
+		return errors.New("--quiet cannot ask for confirmation: add --auto-approve, or apply a saved plan")
+	case f.maxChanges < 0:
+		return errors.New("--max-changes must be 0 (no cap) or more")
 	}
 	if len(positional) == 1 {
 		f.planFile = positional[0]
@@ -368,6 +423,12 @@ func runApply(a *app, args []string) int {
 	fs.BoolVar(&f.asJSON, "json", false, "")
 	fs.IntVar(&f.parallelism, "parallelism", 4, "")
 	fs.DurationVar(&f.wait, "wait", 2*time.Minute, "")
+	fs.IntVar(&f.maxDeletes, "max-deletes", apply.DefaultMaxDeletes, "")
+	fs.IntVar(&f.maxChanges, "max-changes", 0, "")
+	fs.BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "")
+	fs.StringVar(&f.logFormat, "log-format", "text", "")
+	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.StringVar(&f.metricsFile, "metrics-file", "", "")
 	pos, code, ok := a.parseFlags(fs, applyUsage, args)
 	if !ok {
 		return code
@@ -376,6 +437,48 @@ func runApply(a *app, args []string) int {
 		a.p.Errorf("run connectsync help apply", "apply: %v", err)
 		return ExitError
 	}
+	run := &applyRun{start: time.Now()}
+	if f.logFormat == "json" {
+		a.p.LogJSON(time.Now)
+	}
+	if f.quiet {
+		// Output only when something changed or failed.
+		a.p.Hold()
+	}
+	code = a.apply(f, run)
+	if f.metricsFile != "" && run.m != nil {
+		if err := writeMetrics(f.metricsFile, run, code); err != nil {
+			a.p.Errorf("check that the metrics file's directory exists and is writable", "apply: cannot write the metrics: %v", err)
+			code = ExitError
+		}
+	}
+	if a.p.LoggingJSON() {
+		var plan *diff.Plan
+		if run.s != nil {
+			plan = run.s.Plan
+		}
+		a.p.LogResult(plan, run.res, code, time.Since(run.start))
+	}
+	if f.quiet {
+		a.p.Release(code != ExitOK || run.changed)
+	}
+	return code
+}
+
+// applyRun is what one apply run found and did, for its metrics and its
+// summary event.
+type applyRun struct {
+	start time.Time
+	m     *manifest.Manifest
+	s     *apply.Session
+	res   *apply.Result
+	// refused lists the clusters a guardrail refused ("" for the whole run).
+	refused map[string]bool
+	// changed: the run had changes to make (applied or not).
+	changed bool
+}
+
+func (a *app) apply(f applyFlags, run *applyRun) int {
 	var saved *apply.PlanFile
 	if f.planFile != "" {
 		pf, err := apply.ReadPlanFile(f.planFile)
@@ -395,6 +498,14 @@ func runApply(a *app, args []string) int {
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return ExitError
+	}
+	run.m = m
+	if a.p.LoggingJSON() {
+		names := make([]string, len(m.Clusters))
+		for i, c := range m.Clusters {
+			names[i] = c.Name
+		}
+		a.p.LogStart(version(), names)
 	}
 	locks, err := lockClusters(m)
 	defer func() {
@@ -443,12 +554,21 @@ func runApply(a *app, args []string) int {
 			return ExitError
 		}
 	}
+	run.s = s
+	run.changed = s.Plan.HasChanges()
 	if f.asJSON {
-		return a.applyJSON(ctx, m, s, f)
+		return a.applyJSON(ctx, s, f, run)
 	}
-	a.p.Plan(s.Plan)
-	if s.Plan.HasErrors() {
+	if a.p.LoggingJSON() {
+		a.p.LogPlan(s.Plan)
+	} else {
+		a.p.Plan(s.Plan)
+	}
+	if s.Plan.HasBlockingErrors() || s.Plan.HasErrors() && !s.Plan.HasChanges() {
 		a.p.Errorf("fix the errors above, then plan again", "apply: the plan has errors; nothing was changed")
+		return ExitError
+	}
+	if a.refuse(s, f, m, run) {
 		return ExitError
 	}
 	if !s.Plan.HasChanges() {
@@ -467,26 +587,80 @@ func runApply(a *app, args []string) int {
 			return ExitError
 		}
 	}
-	fmt.Fprintln(a.p.Stdout())
-	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress, Health: a.healthFunc(m, -1)})
-	a.p.ApplyResult(res)
+	o := apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress, Health: a.healthFunc(run.m, -1)}
+	if a.p.LoggingJSON() {
+		o.Progress, o.Waiting = a.p.LogProgress, a.p.LogWait
+	} else {
+		fmt.Fprintln(a.p.Stdout())
+	}
+	res := s.Apply(ctx, o)
+	run.res = res
+	if !a.p.LoggingJSON() {
+		a.p.ApplyResult(res)
+	}
 	if _, pending, failed := res.Counts(); pending+failed > 0 {
+		return ExitError
+	}
+	if s.Plan.HasErrors() {
+		// Contained errors: the rest was applied, these were not.
+		a.p.Errorf("fix the errors in the plan above; the other changes were applied", "apply: not everything was planned: %s", containedSubjects(s.Plan))
 		return ExitError
 	}
 	return ExitOK
 }
 
+// refuse checks the guardrails, and reports each one the plan breaks.
+func (a *app) refuse(s *apply.Session, f applyFlags, m *manifest.Manifest, run *applyRun) bool {
+	declared := map[string]int{}
+	for _, sk := range m.Sinks {
+		declared[sk.Cluster]++
+	}
+	refusals := s.Check(apply.Guardrails{
+		MaxDeletes: f.maxDeletes, MaxChanges: f.maxChanges, AllowMassDelete: f.allowMassDelete,
+		Targeted: len(f.targets) > 0, Declared: declared,
+	})
+	if len(refusals) == 0 {
+		return false
+	}
+	run.refused = map[string]bool{}
+	for _, r := range refusals {
+		run.refused[r.Cluster] = true
+		if a.p.LoggingJSON() {
+			a.p.LogRefusal(r)
+		} else {
+			a.p.Errorf(r.Hint, "apply: refused: %s", r.Message)
+		}
+	}
+	a.p.Errorf("", "apply: nothing was changed")
+	return true
+}
+
+// containedSubjects names what contained errors kept out of the apply.
+func containedSubjects(p *diff.Plan) string {
+	var out []string
+	for _, f := range p.Findings {
+		if f.Severity == diff.SevError && f.Contained {
+			out = append(out, f.Subject)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 // applyJSON applies without any text on standard output, and prints one
 // JSON document: the plan and what became of each change.
-func (a *app) applyJSON(ctx context.Context, m *manifest.Manifest, s *apply.Session, f applyFlags) int {
+func (a *app) applyJSON(ctx context.Context, s *apply.Session, f applyFlags, run *applyRun) int {
 	res := &apply.Result{}
-	if !s.Plan.HasErrors() && s.Plan.HasChanges() {
-		res = s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Health: a.healthFunc(m, -1)})
+	refused := false
+	if !s.Plan.HasBlockingErrors() && s.Plan.HasChanges() {
+		if refused = a.refuse(s, f, run.m, run); !refused {
+			res = s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Health: a.healthFunc(run.m, -1)})
+		}
 	}
+	run.res = res
 	if err := a.p.ApplyAsJSON(s.Plan, res); err != nil {
 		return ExitError
 	}
-	if _, pending, failed := res.Counts(); s.Plan.HasErrors() || pending+failed > 0 {
+	if _, pending, failed := res.Counts(); refused || s.Plan.HasErrors() || pending+failed > 0 {
 		return ExitError
 	}
 	return ExitOK
@@ -520,4 +694,65 @@ func lockClusters(m *manifest.Manifest) ([]*apply.Lock, error) {
 		locks = append(locks, l)
 	}
 	return locks, nil
+}
+
+// writeMetrics writes the run's metrics, per cluster, atomically: the
+// textfile collector never reads half a file.
+func writeMetrics(path string, run *applyRun, code int) error {
+	took := time.Since(run.start).Seconds()
+	var runs []view.ClusterRun
+	for _, c := range run.m.Clusters {
+		r := view.ClusterRun{Cluster: c.Name, Time: float64(run.start.UnixMilli()) / 1000, Duration: took}
+		planned := false
+		if run.s != nil {
+			planned = true
+			if cs := run.s.Clusters[c.Name]; cs != nil && cs.Connectors != nil {
+				r.Read = true
+				for _, conn := range cs.Connectors {
+					if conn.Status.State == diff.Failed {
+						r.FailedConnectors++
+					}
+					for _, t := range conn.Status.Tasks {
+						if t.State == diff.Failed {
+							r.FailedTasks++
+						}
+					}
+				}
+			}
+			for _, ch := range run.s.Plan.Changes {
+				if ch.Cluster == c.Name && (ch.Action != diff.NoOp || ch.RestartFailed) {
+					r.Drift++
+				}
+			}
+		}
+		clean := planned && r.Read && !run.refused[""] && !run.refused[c.Name]
+		if run.s != nil {
+			for _, f := range run.s.Plan.Findings {
+				clean = clean && !(f.Severity == diff.SevError && (f.Cluster == c.Name || f.Cluster == ""))
+			}
+		}
+		if run.res != nil {
+			for _, cr := range run.res.Changes {
+				if cr.Change.Cluster != c.Name {
+					continue
+				}
+				if cr.Outcome == apply.Applied {
+					r.Applied++
+				} else {
+					clean = false
+				}
+			}
+		}
+		// A run that stopped before applying what it planned did not succeed.
+		if r.Drift > 0 && run.res == nil {
+			clean = false
+		}
+		r.Success = clean && (code == ExitOK || r.Drift == r.Applied)
+		runs = append(runs, r)
+	}
+	b, err := view.Metrics(runs)
+	if err != nil {
+		return err
+	}
+	return apply.WriteFileAtomic(path, b, 0o644)
 }

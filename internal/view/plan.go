@@ -216,6 +216,8 @@ type FindingJSON struct {
 	Where    string        `json:"where,omitempty"`
 	Message  string        `json:"message"`
 	Hint     string        `json:"hint,omitempty"`
+	// Contained: the error stops only its subject's changes, not the apply.
+	Contained bool `json:"contained,omitempty"`
 }
 
 // SummaryJSON counts a plan's changes.
@@ -247,7 +249,7 @@ func planJSON(plan *diff.Plan) PlanJSON {
 func (p *Printer) Progress(e apply.Event) {
 	line := fmt.Sprintf("%s: %s", e.Change.ID(), e.Step)
 	if e.Err != nil {
-		fmt.Fprintln(p.errw, p.paint(ansiRed, line+": "+e.Err.Error()))
+		fmt.Fprintln(p.errw, p.paintErr(ansiRed, line+": "+e.Err.Error()))
 		return
 	}
 	fmt.Fprintln(p.out, line)

@@ -5,10 +5,12 @@
 package view
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
+	"sync"
 
 	"github.com/connectsync/connectsync/manifest"
 )
@@ -24,10 +26,18 @@ type Printer struct {
 	// color enables ANSI colour; callers set it only for a terminal
 	// without NO_COLOR.
 	color bool
+	// colorErr enables colour on standard error, which may be a terminal
+	// when standard output is not, or the other way round.
+	colorErr bool
 	// mark prefixes the Printer's own colour sequences, so that the
 	// neutraliser lets them pass and escapes every other one. It is random
 	// per Printer, so a worker cannot forge it, and never printed.
 	mark string
+	// outGate and errGate hold output back while held (--quiet).
+	outGate, errGate *gate
+	// log, when set, makes the Printer write its messages as JSON events
+	// on standard error (apply --log-format json).
+	log *eventLog
 }
 
 // NewPrinter returns a Printer writing to stdout and stderr through
@@ -40,12 +50,62 @@ func NewPrinter(stdout, stderr io.Writer, color bool, secrets *Secrets) *Printer
 		panic("view.NewPrinter: nil Secrets")
 	}
 	mark := newMark()
+	og, eg := &gate{w: stdout}, &gate{w: stderr}
 	return &Printer{
-		out:   secrets.writer(neutraliser{stdout, mark}),
-		errw:  secrets.writer(neutraliser{stderr, mark}),
-		color: color,
-		mark:  mark,
+		out:     secrets.writer(neutraliser{og, mark}),
+		errw:    secrets.writer(neutraliser{eg, mark}),
+		color:   color,
+		mark:    mark,
+		outGate: og, errGate: eg,
 	}
+}
+
+// Hold keeps everything the Printer writes from here on, masked as
+// always, until Release.
+func (p *Printer) Hold() {
+	p.outGate.hold()
+	p.errGate.hold()
+}
+
+// Release writes what was held when flush is true, and drops it
+// otherwise; the Printer writes straight through again. --quiet holds a
+// run's output and flushes it only when something changed or failed.
+func (p *Printer) Release(flush bool) {
+	p.outGate.release(flush)
+	p.errGate.release(flush)
+}
+
+// gate passes writes through, or holds them back.
+type gate struct {
+	mu   sync.Mutex
+	w    io.Writer
+	held *bytes.Buffer
+}
+
+func (g *gate) Write(b []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held != nil {
+		return g.held.Write(b)
+	}
+	return g.w.Write(b)
+}
+
+func (g *gate) hold() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held == nil {
+		g.held = &bytes.Buffer{}
+	}
+}
+
+func (g *gate) release(flush bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held != nil && flush {
+		g.w.Write(g.held.Bytes())
+	}
+	g.held = nil
 }
 
 // Stdout is the Printer's standard output, masked and neutralised.
@@ -70,9 +130,25 @@ func (p *Printer) paint(code, s string) string {
 	return p.mark + code + s + p.mark + ansiReset
 }
 
+// SetStderrColor turns ANSI colour on standard error on or off; callers
+// set it only for a terminal without NO_COLOR. It is off by default.
+func (p *Printer) SetStderrColor(on bool) { p.colorErr = on }
+
+// paintErr is paint for standard error.
+func (p *Printer) paintErr(code, s string) string {
+	if !p.colorErr || p.log != nil || s == "" {
+		return s
+	}
+	return p.mark + code + s + p.mark + ansiReset
+}
+
 // Errorf prints "connectsync: <message>" on standard error, and a hint
 // line when hint is not empty.
 func (p *Printer) Errorf(hint, format string, args ...any) {
+	if p.log != nil {
+		p.logMessage(hint, fmt.Sprintf(format, args...))
+		return
+	}
 	fmt.Fprintf(p.errw, "connectsync: %s\n", fmt.Sprintf(format, args...))
 	if hint != "" {
 		fmt.Fprintf(p.errw, "connectsync: hint: %s\n", hint)
@@ -82,12 +158,16 @@ func (p *Printer) Errorf(hint, format string, args ...any) {
 // Diagnostics prints each diagnostic on its own line on standard error,
 // then a count.
 func (p *Printer) Diagnostics(ds manifest.Diagnostics) {
+	if p.log != nil {
+		p.logDiagnostics(ds)
+		return
+	}
 	for _, d := range ds {
 		line := d.String()
 		if d.Severity == manifest.Error {
-			fmt.Fprintln(p.errw, p.paint(ansiRed, line))
+			fmt.Fprintln(p.errw, p.paintErr(ansiRed, line))
 		} else {
-			fmt.Fprintln(p.errw, p.paint(ansiYellow, line))
+			fmt.Fprintln(p.errw, p.paintErr(ansiYellow, line))
 		}
 	}
 	if n := len(ds.Errors()); n > 0 {
@@ -191,16 +271,27 @@ func (p *Printer) RenderedToStdout(files []manifest.File) {
 	}
 }
 
-// Version prints the version.
-func (p *Printer) Version(version, goVersion string, asJSON bool) error {
+// Version prints the version, and the commit when the build recorded one.
+func (p *Printer) Version(version, commit, goVersion string, asJSON bool) error {
 	if asJSON {
 		return p.JSON(struct {
 			FormatVersion   int    `json:"format_version"`
 			Version         string `json:"version"`
+			Commit          string `json:"commit,omitempty"`
 			ManifestVersion int    `json:"manifest_version"`
 			GoVersion       string `json:"go_version"`
-		}{JSONFormatVersion, version, manifest.Version, goVersion})
+		}{JSONFormatVersion, version, commit, manifest.Version, goVersion})
+	}
+	if commit != "" {
+		fmt.Fprintf(p.out, "connectsync %s (commit %s, manifest version %d, %s)\n", version, commit, manifest.Version, goVersion)
+		return nil
 	}
 	fmt.Fprintf(p.out, "connectsync %s (manifest version %d, %s)\n", version, manifest.Version, goVersion)
 	return nil
+}
+
+// Schema prints the manifest's JSON Schema as it is.
+func (p *Printer) Schema(b []byte) error {
+	_, err := p.out.Write(b)
+	return err
 }

@@ -1,0 +1,137 @@
+package apply
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/connectsync/connectsync/diff"
+)
+
+// DefaultMaxDeletes is how many connectors one apply deletes at most unless
+// told otherwise (--max-deletes).
+const DefaultMaxDeletes = 10
+
+// Guardrails bound what one apply may do, so that a bad merge, an empty
+// manifest directory or a manifest pointed at the wrong cluster cannot
+// delete a cluster's connectors in a run nobody watches.
+type Guardrails struct {
+	// MaxDeletes caps the connectors deleted in the whole run. Negative
+	// means no cap.
+	MaxDeletes int
+	// MaxChanges caps the changes (creates, updates, deletes, restarts) in
+	// the whole run. Zero or negative means no cap.
+	MaxChanges int
+	// AllowMassDelete lifts the per-cluster rules: a prune of every
+	// connector of a cluster for which the manifests declare no sink, and a
+	// prune of more than half of a cluster's connectors.
+	AllowMassDelete bool
+	// Targeted says the run has --target: prune then deletes only
+	// connectors named by a target, which is explicit, so the per-cluster
+	// rules do not apply (MaxDeletes and MaxChanges still do).
+	Targeted bool
+	// Declared counts, per cluster, the sinks the manifests declare,
+	// whatever the targets.
+	Declared map[string]int
+}
+
+// Refusal is a guardrail that stops an apply before anything is written.
+type Refusal struct {
+	// Cluster is empty for a run-wide rule.
+	Cluster string
+	// Rule names the guardrail: "max-deletes", "max-changes",
+	// "no-sinks-declared", "more-than-half".
+	Rule    string
+	Message string
+	Hint    string
+	// Names lists what would have been deleted (or changed), as
+	// cluster/name.
+	Names []string
+}
+
+func (r Refusal) Error() string { return r.Message }
+
+// Check returns the guardrails the session's plan breaks, in a stable
+// order. An empty result means apply may go ahead.
+func (s *Session) Check(g Guardrails) []Refusal {
+	deletes := map[string][]string{}
+	var allDeletes, allChanges []string
+	for _, ch := range s.Plan.Changes {
+		if ch.Action == diff.NoOp && !ch.RestartFailed {
+			continue
+		}
+		id := ch.Cluster + "/" + ch.Name
+		allChanges = append(allChanges, id)
+		if ch.Action == diff.Delete && ch.Kind == diff.KindSink {
+			deletes[ch.Cluster] = append(deletes[ch.Cluster], ch.Name)
+			allDeletes = append(allDeletes, id)
+		}
+	}
+	var out []Refusal
+	if !g.AllowMassDelete && !g.Targeted {
+		clusters := make([]string, 0, len(deletes))
+		for c := range deletes {
+			clusters = append(clusters, c)
+		}
+		sort.Strings(clusters)
+		for _, c := range clusters {
+			names := deletes[c]
+			live := 0
+			if cs := s.Clusters[c]; cs != nil {
+				live = len(cs.Connectors)
+			}
+			ids := prefixed(c, names)
+			switch {
+			case g.Declared[c] == 0:
+				out = append(out, Refusal{
+					Cluster: c, Rule: "no-sinks-declared", Names: ids,
+					Message: fmt.Sprintf("cluster %s: the manifests declare no sink for it, yet it runs %d %s; prune would delete %s: %s",
+						c, live, plural(live, "connector", "connectors"), countOf(len(names), live), strings.Join(names, ", ")),
+					Hint: "check that -f points at the right files and directories; if deleting them all is meant, pass --allow-mass-delete",
+				})
+			case 2*len(names) > live:
+				out = append(out, Refusal{
+					Cluster: c, Rule: "more-than-half", Names: ids,
+					Message: fmt.Sprintf("cluster %s: prune would delete %d of its %d connectors, more than half: %s",
+						c, len(names), live, strings.Join(names, ", ")),
+					Hint: "check the manifests and the cluster's prune.keep; if this is meant, pass --allow-mass-delete",
+				})
+			}
+		}
+	}
+	if g.MaxDeletes >= 0 && len(allDeletes) > g.MaxDeletes {
+		list := strings.Join(allDeletes, ", ")
+		if len(out) > 0 && len(out[0].Names) == len(allDeletes) {
+			list = "the ones named above" // one cluster's rule listed them all
+		}
+		out = append(out, Refusal{
+			Rule: "max-deletes", Names: allDeletes,
+			Message: fmt.Sprintf("the plan deletes %d %s, more than --max-deletes %d allows: %s",
+				len(allDeletes), plural(len(allDeletes), "connector", "connectors"), g.MaxDeletes, list),
+			Hint: fmt.Sprintf("if this is meant, pass --max-deletes %d", len(allDeletes)),
+		})
+	}
+	if g.MaxChanges > 0 && len(allChanges) > g.MaxChanges {
+		out = append(out, Refusal{
+			Rule: "max-changes", Names: allChanges,
+			Message: fmt.Sprintf("the plan makes %d changes, more than --max-changes %d allows", len(allChanges), g.MaxChanges),
+			Hint:    fmt.Sprintf("if this is meant, pass --max-changes %d, or apply part of it with --target", len(allChanges)),
+		})
+	}
+	return out
+}
+
+func prefixed(cluster string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = cluster + "/" + n
+	}
+	return out
+}
+
+func countOf(n, of int) string {
+	if n == of {
+		return "all of them"
+	}
+	return fmt.Sprintf("%d of them", n)
+}
