@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"syscall"
 )
@@ -200,8 +201,18 @@ type classification struct {
 	uncertain bool
 }
 
+// javaExceptionPrefix is the "<exception class>: " a worker puts before the
+// leader's message when it forwarded the request to the leader and relays its
+// error (seen on 4.3.1: "org.apache.kafka.connect.errors.ConnectException:
+// Failed to find any class that implements Connector ..." from a follower,
+// the bare message from the leader).
+var javaExceptionPrefix = regexp.MustCompile(`^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error): `)
+
 // classifyStatus classifies a worker's HTTP answer by status and raw message.
 func classifyStatus(status int, msg string) classification {
+	for javaExceptionPrefix.MatchString(msg) {
+		msg = javaExceptionPrefix.ReplaceAllString(msg, "")
+	}
 	code := fmt.Sprintf("%d", status)
 	if (status == http.StatusBadRequest || status == http.StatusInternalServerError) && strings.HasPrefix(msg, msgPluginMissing) {
 		return classification{reason: code + " connector plugin missing on the worker", pluginMissing: true}

@@ -41,6 +41,7 @@ func TestRetryableWorkerAnswers(t *testing.T) {
 		{"500 forward IO error", 500, "IO Error trying to forward REST request: java.net.ConnectException: Connection refused", verdict{true, "500 forwarding to the leader failed"}},
 		{"500 plugin missing", 500, "Failed to find any class that implements Connector and which name matches com.example.Missing, available connectors are: PluginDesc{...}", verdict{false, "500 connector plugin missing on the worker"}},
 		{"400 plugin missing (Kafka 4.3)", 400, "Failed to find any class that implements Connector and which name matches com.example.Missing, available connectors are: PluginDesc{...}", verdict{false, "400 connector plugin missing on the worker"}},
+		{"400 plugin missing, relayed by a follower (Kafka 4.3)", 400, "org.apache.kafka.connect.errors.ConnectException: Failed to find any class that implements Connector and which name matches com.example.Missing, available connectors are: PluginDesc{...}", verdict{false, "400 connector plugin missing on the worker"}},
 		{"500 other", 500, "java.lang.NullPointerException", verdict{false, "500 worker error"}},
 		{"500 forward error, not IO", 500, "Error trying to forward REST request: boom", verdict{false, "500 worker error"}},
 		{"500 request interrupted", 500, "Request interrupted", verdict{false, "500 worker error"}},
