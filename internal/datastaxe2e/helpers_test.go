@@ -236,20 +236,38 @@ func (e *env) noChanges(m, sink string, vars map[string]string) {
 
 // --- the worker's REST API, raw, bypassing connectsync -----------------------------------
 
+// getJSON reads url into v. Like connectsync's client, it waits out the answers
+// a worker gives while the group rebalances (409 and 500 "rebalance", 503), for
+// up to 30 s: other tests create and delete connectors on the same cluster.
 func getJSON(url string, v any) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status, b, err := get(url)
+		transient := status == 503 || (status == 409 || status == 500) && bytes.Contains(b, []byte("rebalance"))
+		if err == nil && status == 200 {
+			return json.Unmarshal(b, v)
+		}
+		if !transient || time.Now().After(deadline) {
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("GET %s: %d %s", url, status, b)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func get(url string) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, b)
-	}
-	return json.Unmarshal(b, v)
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }
 
 // do sends a request with a JSON body to a worker and returns the status and body.
