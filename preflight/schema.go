@@ -310,7 +310,7 @@ func readSchema(ctx context.Context, ep endpoint, o Options) (*schema, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout())
 	defer cancel()
 
-	s := &schema{dcs: map[string]bool{}, keyspaces: map[string]map[string]*table{}}
+	var rows schemaRows
 	scan := func(stmt string, dest func(sc gocql.Scanner) error) error {
 		sc := session.Query(stmt).WithContext(ctx).Iter().Scanner()
 		for sc.Next() {
@@ -325,54 +325,76 @@ func readSchema(ctx context.Context, ep endpoint, o Options) (*schema, error) {
 	}
 	dc := func(sc gocql.Scanner) error {
 		var name string
-		if err := sc.Scan(&name); err != nil {
+		err := sc.Scan(&name)
+		rows.dcs = append(rows.dcs, name)
+		return err
+	}
+	for _, q := range []struct {
+		stmt string
+		dest func(sc gocql.Scanner) error
+	}{
+		{"SELECT data_center FROM system.local", dc},
+		{"SELECT data_center FROM system.peers", dc},
+		{"SELECT keyspace_name FROM system_schema.keyspaces", func(sc gocql.Scanner) error {
+			var ks string
+			err := sc.Scan(&ks)
+			rows.keyspaces = append(rows.keyspaces, ks)
 			return err
-		}
-		s.dcs[name] = true
-		return nil
-	}
-	if err := scan("SELECT data_center FROM system.local", dc); err != nil {
-		return nil, err
-	}
-	if err := scan("SELECT data_center FROM system.peers", dc); err != nil {
-		return nil, err
-	}
-	if err := scan("SELECT keyspace_name FROM system_schema.keyspaces", func(sc gocql.Scanner) error {
-		var ks string
-		if err := sc.Scan(&ks); err != nil {
+		}},
+		{"SELECT keyspace_name, table_name FROM system_schema.tables", func(sc gocql.Scanner) error {
+			var t [2]string
+			err := sc.Scan(&t[0], &t[1])
+			rows.tables = append(rows.tables, t)
 			return err
+		}},
+		{"SELECT keyspace_name, table_name, column_name, kind, position, type FROM system_schema.columns", func(sc gocql.Scanner) error {
+			var c columnRow
+			err := sc.Scan(&c.keyspace, &c.table, &c.name, &c.kind, &c.position, &c.typ)
+			rows.columns = append(rows.columns, c)
+			return err
+		}},
+	} {
+		if err := scan(q.stmt, q.dest); err != nil {
+			return nil, err
 		}
+	}
+	return buildSchema(rows), nil
+}
+
+// schemaRows is what readSchema's five queries return, before buildSchema
+// makes a schema of it.
+type schemaRows struct {
+	dcs, keyspaces []string
+	tables         [][2]string // keyspace, table
+	columns        []columnRow
+}
+
+type columnRow struct {
+	keyspace, table string
+	column
+}
+
+// buildSchema is readSchema's pure half: tables of unknown keyspaces and columns
+// of unknown tables (a schema change between the queries) are left out.
+func buildSchema(r schemaRows) *schema {
+	s := &schema{dcs: map[string]bool{}, keyspaces: map[string]map[string]*table{}}
+	for _, dc := range r.dcs {
+		s.dcs[dc] = true
+	}
+	for _, ks := range r.keyspaces {
 		s.keyspaces[ks] = map[string]*table{}
-		return nil
-	}); err != nil {
-		return nil, err
 	}
-	if err := scan("SELECT keyspace_name, table_name FROM system_schema.tables", func(sc gocql.Scanner) error {
-		var ks, tb string
-		if err := sc.Scan(&ks, &tb); err != nil {
-			return err
+	for _, t := range r.tables {
+		if s.keyspaces[t[0]] != nil {
+			s.keyspaces[t[0]][t[1]] = &table{columns: map[string]column{}}
 		}
-		if s.keyspaces[ks] != nil {
-			s.keyspaces[ks][tb] = &table{columns: map[string]column{}}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
 	}
-	if err := scan("SELECT keyspace_name, table_name, column_name, kind, position, type FROM system_schema.columns", func(sc gocql.Scanner) error {
-		var ks, tb string
-		var c column
-		if err := sc.Scan(&ks, &tb, &c.name, &c.kind, &c.position, &c.typ); err != nil {
-			return err
+	for _, c := range r.columns {
+		if t := s.keyspaces[c.keyspace][c.table]; t != nil {
+			t.columns[c.name] = c.column
 		}
-		if t := s.keyspaces[ks][tb]; t != nil {
-			t.columns[c.name] = c
-		}
-		return nil
-	}); err != nil {
-		return nil, err
 	}
-	return s, nil
+	return s
 }
 
 // --- checking one sink ---------------------------------------------------------------

@@ -241,3 +241,33 @@ func TestCheckSinkLocalDC(t *testing.T) {
 		t.Fatalf("a known DC and a good table: got\n%s", dumpFindings(fs))
 	}
 }
+
+// TestBuildSchema: readSchema's pure half, from the rows of its five queries.
+func TestBuildSchema(t *testing.T) {
+	s := buildSchema(schemaRows{
+		dcs:       []string{"dc1", "dc2", "dc1"},
+		keyspaces: []string{"shop", "empty"},
+		tables:    [][2]string{{"shop", "orders"}, {"gone", "t"}},
+		columns: []columnRow{
+			{keyspace: "shop", table: "orders", column: column{name: "id", kind: "partition_key", typ: "text"}},
+			{keyspace: "shop", table: "orders", column: column{name: "day", kind: "clustering", typ: "date"}},
+			{keyspace: "shop", table: "dropped", column: column{name: "x", kind: "regular", typ: "int"}},
+		},
+	})
+	if len(s.dcs) != 2 || !s.dcs["dc1"] || !s.dcs["dc2"] {
+		t.Errorf("dcs = %v", s.dcs)
+	}
+	if len(s.keyspaces) != 2 || len(s.keyspaces["empty"]) != 0 || s.keyspaces["gone"] != nil {
+		t.Errorf("keyspaces = %v", s.keyspaces)
+	}
+	orders := s.keyspaces["shop"]["orders"]
+	if orders == nil || len(orders.columns) != 2 || s.keyspaces["shop"]["dropped"] != nil {
+		t.Fatalf("tables = %v", s.keyspaces["shop"])
+	}
+	if pk := orders.primaryKey(); len(pk) != 2 || pk[0].name != "id" || pk[1].name != "day" {
+		t.Errorf("primary key = %v", pk)
+	}
+	if orders.isCounter() {
+		t.Errorf("orders is not a counter table")
+	}
+}
