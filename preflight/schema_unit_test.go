@@ -6,6 +6,7 @@ import (
 
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/kafka"
 	"github.com/connectsync/connectsync/manifest"
 )
 
@@ -269,5 +270,58 @@ func TestBuildSchema(t *testing.T) {
 	}
 	if orders.isCounter() {
 		t.Errorf("orders is not a counter table")
+	}
+}
+
+// TestPredictSink: sampled records against the live column types, without Kafka or
+// Cassandra; the end-to-end tests in internal/datastaxe2e confirm each prediction on
+// the real connector.
+func TestPredictSink(t *testing.T) {
+	sch := &schema{dcs: map[string]bool{"datacenter1": true}, keyspaces: map[string]map[string]*table{
+		"shop": {"orders": {columns: map[string]column{
+			"id":      {name: "id", kind: "partition_key", typ: "text"},
+			"day":     {name: "day", kind: "clustering", typ: "date"},
+			"created": {name: "created", kind: "regular", typ: "timestamp"},
+			"n":       {name: "n", kind: "regular", typ: "int"},
+		}}},
+	}}
+	worker := map[string]string{
+		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable": "false",
+	}
+	recs := func(values ...string) *kafka.Sample {
+		s := &kafka.Sample{Records: map[string][]kafka.Record{}, Partitions: map[string]int{"orders": 1}}
+		for i, v := range values {
+			s.Records["orders"] = append(s.Records["orders"], kafka.Record{Topic: "orders", Offset: int64(i), Key: []byte("k"), Value: []byte(v)})
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name, mapping string
+		values        []string
+		want          []string // substrings of the findings, in order
+	}{
+		{name: "ISO-8601 text into a timestamp", mapping: "id=key, day=value.day, created=value.created",
+			values: []string{`{"day":"2026-11-25","created":"2026-11-25T10:00:00Z"}`}},
+		{name: "a JSON number into a timestamp under default codecs", mapping: "id=key, day=value.day, created=value.created",
+			values: []string{`{"day":"2026-11-25","created":1764000000000}`, `{"day":"2026-11-25","created":"2026-11-25T10:00:00Z"}`},
+			want:   []string{`column "created" (timestamp) from value.created: 1 of 2 sampled records`}},
+		{name: "a missing field", mapping: "id=key, day=value.day, n=value.n",
+			values: []string{`{"day":"2026-11-25"}`},
+			want:   []string{"value.n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, _ := unitTarget(t, "orders", tc.mapping, "")
+			got := predictSink(tg, sch, &sampled{n: len(tc.values), worker: worker, records: recs(tc.values...)})
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d findings, want %d:\n%s", len(got), len(tc.want), dumpFindings(got))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i].Message, w) || !strings.HasPrefix(got[i].Where, "m.yaml:") {
+					t.Errorf("finding %d = %s, want it located and saying %q", i, dumpFindings(got[i:i+1]), w)
+				}
+			}
+		})
 	}
 }
