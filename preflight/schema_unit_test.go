@@ -3,6 +3,7 @@ package preflight
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
@@ -323,5 +324,49 @@ func TestPredictSink(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestKafkaSettingsFromTheManifest: how plan and status reach the brokers, from the
+// cluster's rendered worker properties, and the commit interval they wait on.
+func TestKafkaSettingsFromTheManifest(t *testing.T) {
+	tg, _ := unitTarget(t, "orders", "id=key, day=value.day", "")
+	m := &manifest.Manifest{Clusters: []*manifest.Cluster{tg.cluster}, Workers: nil}
+	if _, err := WorkerProperties(m, tg.cluster, nil); err == nil || !strings.Contains(err.Error(), "declares no worker") {
+		t.Errorf("a cluster without workers: %v", err)
+	}
+	src := `version: 1
+clusters:
+  - name: c
+    bootstrapServers: [kafka-1:9092, kafka-2:9092]
+    groupId: connect-c
+    storage: {config: {topic: c-configs}, offset: {topic: c-offsets}, status: {topic: c-status}}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
+    properties: {offset.flush.interval.ms: 5000}
+workers:
+  - {name: w1, cluster: c, url: http://connect-1:8083}
+`
+	mm, ds := manifest.Parse("m.yaml", []byte(src))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	props, err := WorkerProperties(mm, mm.Clusters[0], nil)
+	if err != nil || props["bootstrap.servers"] != "kafka-1:9092,kafka-2:9092" {
+		t.Fatalf("worker properties: %v %v", props, err)
+	}
+	if got := StallInterval(props); got != 7*time.Second {
+		t.Errorf("StallInterval = %s, want the 5 s commit interval + 2 s", got)
+	}
+	if got := StallInterval(map[string]string{}); got != 62*time.Second {
+		t.Errorf("StallInterval without the key = %s, want Connect's 60 s + 2 s", got)
+	}
+	s, err := KafkaSettings(mm, mm.Clusters[0], map[string]string{"topics": "a, b,"}, nil)
+	if err != nil || strings.Join(s.Bootstrap, ",") != "kafka-1:9092,kafka-2:9092" {
+		t.Errorf("settings: %+v %v", s, err)
+	}
+	if got := SinkTopics(map[string]string{"topics": "a, b,"}); strings.Join(got, "|") != "a|b" {
+		t.Errorf("SinkTopics = %q", got)
 	}
 }
