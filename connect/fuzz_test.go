@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/connectsync/connectsync/internal/textsafe"
 	"io"
 	"net/http"
 	"strings"
@@ -101,7 +102,7 @@ func FuzzDecodeAnswer(f *testing.F) {
 				t.Fatalf("invalid UTF-8 in %q", s)
 			}
 			for _, r := range s {
-				if controlRune(r) {
+				if textsafe.Unsafe(r) {
 					t.Fatalf("control character %U in %q", r, s)
 				}
 			}

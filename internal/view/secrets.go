@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/connectsync/connectsync/internal/textsafe"
 	"io"
 	"regexp"
 	"sort"
@@ -214,63 +215,7 @@ func (n neutraliser) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// Neutralise escapes control characters in s: C0 except newline and tab,
-// DEL, C1, Unicode bidirectional controls and invalid UTF-8. A colour
-// sequence right after mark passes, and the mark is dropped; with mark "",
-// every sequence is escaped.
-func Neutralise(s string, mark string) string {
-	clean := true
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
-			clean = false
-			break
-		}
-		i += size
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case mark != "" && strings.HasPrefix(s[i:], mark) && matchSGR(s[i+len(mark):]) != "":
-			seq := matchSGR(s[i+len(mark):])
-			b.WriteString(seq)
-			size = len(mark) + len(seq)
-		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func matchSGR(s string) string {
-	for _, q := range sgr {
-		if strings.HasPrefix(s, q) {
-			return q
-		}
-	}
-	return ""
-}
-
-// unsafeRune reports whether r can act on a terminal or reorder text.
-func unsafeRune(r rune) bool {
-	switch {
-	case r == '\n' || r == '\t':
-		return false
-	case r < 0x20 || r == 0x7f:
-		return true
-	case r >= 0x80 && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-		return true
-	}
-	return false
-}
+// Neutralise escapes control characters in s (textsafe.Neutralise); a colour
+// sequence of the view's own right after mark passes, and the mark is dropped;
+// with mark "", every sequence is escaped.
+func Neutralise(s string, mark string) string { return textsafe.Neutralise(s, mark, sgr) }
