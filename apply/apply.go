@@ -445,15 +445,25 @@ func settled(c connect.Connector, want string, wantTasks int, anyCount bool) (bo
 // that holds a secret) gets exactly 0600; any other mode is filtered by the
 // process's umask, as every other tool's files are.
 func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := createTemp(dir, "."+filepath.Base(path)+".", mode)
+	return writeAtomicIn(path, data, mode)
+}
+
+// writeAtomicIn is WriteFileAtomic once path's directory exists.
+func writeAtomicIn(path string, data []byte, mode fs.FileMode) (err error) {
+	tmp, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".", mode)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() {
+		// Only a temp file that was not renamed is left to remove: a
+		// remove after the rename fails, one wasted system call per file.
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
 	if mode == 0o600 {
 		if err := tmp.Chmod(mode); err != nil {
 			tmp.Close()
@@ -525,5 +535,7 @@ func WriteFileUnder(root, rel string, data []byte, mode fs.FileMode) error {
 			return fmt.Errorf("%s is not a directory: %w", dir, ErrOutsideTree)
 		}
 	}
-	return WriteFileAtomic(filepath.Join(root, filepath.FromSlash(rel)), data, mode)
+	// Every directory on the way was just checked (or made): no second
+	// MkdirAll.
+	return writeAtomicIn(filepath.Join(root, filepath.FromSlash(rel)), data, mode)
 }
