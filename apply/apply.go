@@ -23,6 +23,9 @@ type Options struct {
 	// Parallelism is how many connectors of one cluster are written at
 	// once. Zero means 4.
 	Parallelism int
+	// Clusters is how many clusters are written at once: independent
+	// clusters do not wait for one another. Zero means 4.
+	Clusters int
 	// Wait bounds the wait for changed connectors to reach their desired
 	// state. Zero means 2 minutes; negative means do not wait.
 	Wait time.Duration
@@ -85,7 +88,8 @@ func (r *Result) Counts() (applied, pending, failed int) {
 }
 
 // Apply carries out the session's plan. Worker files are written first, then
-// each cluster's connectors, up to Parallelism at a time, then it waits for
+// each cluster's connectors, up to Parallelism at a time (and up to Clusters
+// clusters at once), then it waits for
 // the changed connectors to reach their desired state. It never touches an
 // object whose change is a no-op.
 func (s *Session) Apply(ctx context.Context, o Options) *Result {
@@ -127,35 +131,58 @@ func (s *Session) Apply(ctx context.Context, o Options) *Result {
 		}
 		byCluster[ch.Cluster] = append(byCluster[ch.Cluster], ch)
 	}
-	for _, cluster := range clusters {
-		changes := byCluster[cluster]
-		cs := s.Clusters[cluster]
-		client := cs.Client()
-		results := make([]ChangeResult, len(changes))
-		sem := make(chan struct{}, o.Parallelism)
-		var wg sync.WaitGroup
-		for i, ch := range changes {
-			if client == nil || ctx.Err() != nil {
-				results[i] = ChangeResult{Change: ch, Outcome: Pending, Err: errors.New("no worker of the cluster answers")}
-				continue
-			}
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				results[i] = s.applySink(ctx, client, cs, ch, progress)
-			}()
-		}
-		wg.Wait()
-		if o.Wait > 0 {
-			s.waitReady(ctx, client, results, o, progress)
-		}
+	// Clusters are independent: each is written and waited on at once, up
+	// to o.Clusters of them. Their results are recorded in the plan's
+	// cluster order, whatever order they finish in.
+	if o.Clusters <= 0 {
+		o.Clusters = 4
+	}
+	perCluster := make([][]ChangeResult, len(clusters))
+	csem := make(chan struct{}, o.Clusters)
+	var cwg sync.WaitGroup
+	for ci, cluster := range clusters {
+		cwg.Add(1)
+		csem <- struct{}{}
+		go func() {
+			defer cwg.Done()
+			defer func() { <-csem }()
+			perCluster[ci] = s.applyCluster(ctx, byCluster[cluster], s.Clusters[cluster], o, progress)
+		}()
+	}
+	cwg.Wait()
+	for _, results := range perCluster {
 		for _, r := range results {
 			record(r)
 		}
 	}
 	return res
+}
+
+// applyCluster writes one cluster's connectors, up to o.Parallelism at a
+// time, then waits for them to reach their desired state.
+func (s *Session) applyCluster(ctx context.Context, changes []diff.Change, cs *ClusterState, o Options, progress func(Event)) []ChangeResult {
+	client := cs.Client()
+	results := make([]ChangeResult, len(changes))
+	sem := make(chan struct{}, o.Parallelism)
+	var wg sync.WaitGroup
+	for i, ch := range changes {
+		if client == nil || ctx.Err() != nil {
+			results[i] = ChangeResult{Change: ch, Outcome: Pending, Err: errors.New("no worker of the cluster answers")}
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = s.applySink(ctx, client, cs, ch, progress)
+		}()
+	}
+	wg.Wait()
+	if o.Wait > 0 {
+		s.waitReady(ctx, client, results, o, progress)
+	}
+	return results
 }
 
 func (s *Session) writeWorker(ch diff.Change, progress func(Event)) ChangeResult {
