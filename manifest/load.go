@@ -132,6 +132,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 			"missing: the file holds an empty (null) YAML document")
 		return d.finish()
 	}
+	d.release = releasable(root)
 	d.decode(root, reflect.ValueOf(&f).Elem(), "")
 	if root.Kind == yaml.MappingNode {
 		switch {
@@ -165,6 +166,27 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 		m.Sinks = append(m.Sinks, s)
 	}
 	return d.finish()
+}
+
+// releasable returns the top-level lists (clusters, workers, sinks) whose
+// items the decoder may drop from the tree once it has decoded them: those
+// that nothing else can reach, which is every one without an anchor, in a
+// document whose root has none. An item that is itself anchored stays
+// reachable through its aliases, which point at it directly.
+func releasable(root *yaml.Node) map[*yaml.Node]bool {
+	if root.Kind != yaml.MappingNode || root.Anchor != "" {
+		return nil
+	}
+	out := map[*yaml.Node]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch v := root.Content[i+1]; root.Content[i].Value {
+		case "clusters", "workers", "sinks":
+			if v.Kind == yaml.SequenceNode && v.Anchor == "" {
+				out[v] = true
+			}
+		}
+	}
+	return out
 }
 
 // parseOne parses a YAML stream that must hold exactly one document.
