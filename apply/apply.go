@@ -23,6 +23,9 @@ type Options struct {
 	// Parallelism is how many connectors of one cluster are written at
 	// once. Zero means 4.
 	Parallelism int
+	// Clusters is how many clusters are written at once: independent
+	// clusters do not wait for one another. Zero means 4.
+	Clusters int
 	// Wait bounds the wait for changed connectors to reach their desired
 	// state. Zero means 2 minutes; negative means do not wait.
 	Wait time.Duration
@@ -96,7 +99,8 @@ func (r *Result) Counts() (applied, pending, failed int) {
 }
 
 // Apply carries out the session's plan. Worker files are written first, then
-// each cluster's connectors, up to Parallelism at a time, then it waits for
+// each cluster's connectors, up to Parallelism at a time (and up to Clusters
+// clusters at once), then it waits for
 // the changed connectors to reach their desired state. It never touches an
 // object whose change is a no-op.
 func (s *Session) Apply(ctx context.Context, o Options) *Result {
@@ -138,46 +142,69 @@ func (s *Session) Apply(ctx context.Context, o Options) *Result {
 		}
 		byCluster[ch.Cluster] = append(byCluster[ch.Cluster], ch)
 	}
-	for _, cluster := range clusters {
-		changes := byCluster[cluster]
-		cs := s.Clusters[cluster]
-		client := cs.Client()
-		results := make([]ChangeResult, len(changes))
-		sem := make(chan struct{}, o.Parallelism)
-		var wg sync.WaitGroup
-		for i, ch := range changes {
-			if client == nil || ctx.Err() != nil {
-				results[i] = ChangeResult{Change: ch, Outcome: Pending, Err: errors.New("no worker of the cluster answers")}
-				continue
-			}
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				results[i] = s.applySink(ctx, client, cs, ch, progress)
-			}()
-		}
-		wg.Wait()
-		if o.Wait > 0 {
-			if o.Waiting != nil {
-				var watched []diff.Change
-				for _, r := range results {
-					if r.Outcome == Applied && r.Change.Kind == diff.KindSink && r.Change.Action != diff.Delete {
-						watched = append(watched, r.Change)
-					}
-				}
-				if len(watched) > 0 {
-					o.Waiting(cluster, watched, o.Wait)
-				}
-			}
-			s.waitReady(ctx, client, results, o, progress)
-		}
+	// Clusters are independent: each is written and waited on at once, up
+	// to o.Clusters of them. Their results are recorded in the plan's
+	// cluster order, whatever order they finish in.
+	if o.Clusters <= 0 {
+		o.Clusters = 4
+	}
+	perCluster := make([][]ChangeResult, len(clusters))
+	csem := make(chan struct{}, o.Clusters)
+	var cwg sync.WaitGroup
+	for ci, cluster := range clusters {
+		cwg.Add(1)
+		csem <- struct{}{}
+		go func() {
+			defer cwg.Done()
+			defer func() { <-csem }()
+			perCluster[ci] = s.applyCluster(ctx, byCluster[cluster], s.Clusters[cluster], o, progress)
+		}()
+	}
+	cwg.Wait()
+	for _, results := range perCluster {
 		for _, r := range results {
 			record(r)
 		}
 	}
 	return res
+}
+
+// applyCluster writes one cluster's connectors, up to o.Parallelism at a
+// time, then waits for them to reach their desired state.
+func (s *Session) applyCluster(ctx context.Context, changes []diff.Change, cs *ClusterState, o Options, progress func(Event)) []ChangeResult {
+	client := cs.Client()
+	results := make([]ChangeResult, len(changes))
+	sem := make(chan struct{}, o.Parallelism)
+	var wg sync.WaitGroup
+	for i, ch := range changes {
+		if client == nil || ctx.Err() != nil {
+			results[i] = ChangeResult{Change: ch, Outcome: Pending, Err: errors.New("no worker of the cluster answers")}
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = s.applySink(ctx, client, cs, ch, progress)
+		}()
+	}
+	wg.Wait()
+	if o.Wait > 0 {
+		if o.Waiting != nil {
+			var watched []diff.Change
+			for _, r := range results {
+				if r.Outcome == Applied && r.Change.Kind == diff.KindSink && r.Change.Action != diff.Delete {
+					watched = append(watched, r.Change)
+				}
+			}
+			if len(watched) > 0 {
+				o.Waiting(watched[0].Cluster, watched, o.Wait)
+			}
+		}
+		s.waitReady(ctx, client, results, o, progress)
+	}
+	return results
 }
 
 func (s *Session) writeWorker(ch diff.Change, progress func(Event)) ChangeResult {
@@ -501,15 +528,25 @@ func settled(c connect.Connector, want string, wantTasks int, anyCount bool) (bo
 // that holds a secret) gets exactly 0600; any other mode is filtered by the
 // process's umask, as every other tool's files are.
 func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := createTemp(dir, "."+filepath.Base(path)+".", mode)
+	return writeAtomicIn(path, data, mode)
+}
+
+// writeAtomicIn is WriteFileAtomic once path's directory exists.
+func writeAtomicIn(path string, data []byte, mode fs.FileMode) (err error) {
+	tmp, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".", mode)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() {
+		// Only a temp file that was not renamed is left to remove: a
+		// remove after the rename fails, one wasted system call per file.
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
 	if mode == 0o600 {
 		if err := tmp.Chmod(mode); err != nil {
 			tmp.Close()
@@ -581,5 +618,7 @@ func WriteFileUnder(root, rel string, data []byte, mode fs.FileMode) error {
 			return fmt.Errorf("%s is not a directory: %w", dir, ErrOutsideTree)
 		}
 	}
-	return WriteFileAtomic(filepath.Join(root, filepath.FromSlash(rel)), data, mode)
+	// Every directory on the way was just checked (or made): no second
+	// MkdirAll.
+	return writeAtomicIn(filepath.Join(root, filepath.FromSlash(rel)), data, mode)
 }

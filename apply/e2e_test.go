@@ -452,7 +452,8 @@ func TestLiveStateReadIsConstant(t *testing.T) {
 	}
 	after, connsAfter := count()
 	t.Logf("requests to read the cluster: %d with %d connectors, %d with %d", before, conns, after, connsAfter)
-	// 3 workers x (GET / + GET /connector-plugins) + 1 connectors read + 1 plugin config.
+	// One wave: 3 workers x (GET / + GET /connector-plugins) + 1 connectors
+	// read + 1 plugin config.
 	if before != 8 || after != before {
 		t.Fatalf("reading the cluster took %d then %d requests; want 8 both times", before, after)
 	}
@@ -462,6 +463,54 @@ func TestLiveStateReadIsConstant(t *testing.T) {
 		t.Fatalf("apply of the empty manifest:\n%s", r)
 	}
 	assertNoChanges(t, empty, nil, args...)
+}
+
+// TestLiveStateReadSkipsUnreachableFirstWorker declares, before the real
+// workers, one at a port where nothing listens. The read starts the
+// connectors and plugin config reads on that first worker without waiting
+// for its probe; when the probe fails they must move to the next worker
+// that answered, and every check they feed must still hold.
+func TestLiveStateReadSkipsUnreachableFirstWorker(t *testing.T) {
+	c := testcluster.Get(t)
+	budget := apply.ProbeBudget
+	apply.ProbeBudget = 2 * time.Second
+	t.Cleanup(func() { apply.ProbeBudget = budget })
+	urls := append([]string{"http://127.0.0.1:1"}, c.WorkerURLs...)
+	var clients []*connect.Client
+	var targets []apply.WorkerTarget
+	for i, u := range urls {
+		cl, err := connect.New(u, connect.Options{Retry: connect.RetryPolicy{InitialInterval: 50 * time.Millisecond}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, cl)
+		if i == 0 {
+			targets = append(targets, apply.WorkerTarget{Name: "nowhere", URL: u, Endpoint: "127.0.0.1:1"})
+			continue
+		}
+		targets = append(targets, apply.WorkerTarget{Name: c.WorkerName(i - 1), URL: u, Endpoint: c.WorkerID(i - 1)})
+	}
+	cs := apply.ReadCluster(context.Background(), "local", targets, clients, []string{fileSink, "org.example.NoSuchConnector"})
+	if cs.Workers[0].Reachable() || cs.Workers[0].Plugins != nil {
+		t.Fatalf("the worker at port 1 reads as reachable: %+v", cs.Workers[0])
+	}
+	if cs.ReadErr != nil || cs.ReadFrom == nil || cs.ReadFrom.Name != c.WorkerName(0) {
+		t.Fatalf("connectors: err %v, read from %+v; want them from %s", cs.ReadErr, cs.ReadFrom, c.WorkerName(0))
+	}
+	if _, ok := cs.PasswordKeys[fileSink]; !ok {
+		t.Fatalf("no plugin config read for %s: %v", fileSink, cs.PasswordKeys)
+	}
+	if _, ok := cs.PasswordKeys["org.example.NoSuchConnector"]; ok {
+		t.Fatal("a class no worker has got password keys")
+	}
+	for _, w := range cs.Workers[1:] {
+		if !w.Reachable() || !w.Plugins[fileSink] || w.Info.KafkaClusterID == "" {
+			t.Fatalf("worker %s: reachable %v, plugins %d, cluster id %q", w.Name, w.Reachable(), len(w.Plugins), w.Info.KafkaClusterID)
+		}
+	}
+	if got := cs.WorkersMissing(fileSink); len(got) != 0 {
+		t.Fatalf("workers missing %s: %v", fileSink, got)
+	}
 }
 
 // TestPlanCatchesRenamedColumn is issue 5's acceptance check: the quickstart

@@ -6,6 +6,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -98,69 +99,167 @@ func (c *ClusterState) WorkersMissing(class string) []string {
 // worker answers.
 var ProbeBudget = 10 * time.Second
 
-// ReadCluster reads a cluster's live state: GET / and GET /connector-plugins
-// on every declared worker (in parallel), then every connector's config and
-// status in one request, GET /connectors?expand=info&expand=status, from the
-// first worker that answered, then GET /connector-plugins/{class}/config
-// once per class in classes. The number of requests does not grow with the
-// number of connectors.
+// ReadCluster reads a cluster's live state in one concurrent wave: on every
+// declared worker GET / and GET /connector-plugins; and, from the first
+// declared worker, GET /connectors?expand=info&expand=status (every
+// connector's config and status in one request) and GET
+// /connector-plugins/{class}/config once per class in classes. None of them
+// waits for another, so the wave costs about its slowest request.
+//
+// The connectors and the plugin configs are read speculatively, before the
+// first worker has answered GET /: when that probe fails, they are
+// cancelled and read again from the next declared worker that answered
+// (and the connectors likewise when their read itself fails). The number of
+// requests does not grow with the number of connectors.
 func ReadCluster(ctx context.Context, name string, workers []WorkerTarget, clients []*connect.Client, classes []string) *ClusterState {
 	cs := &ClusterState{Name: name, PasswordKeys: map[string]map[string]bool{}}
+	probed := make([]chan struct{}, len(workers))
 	var wg sync.WaitGroup
 	for i, t := range workers {
 		ws := &WorkerState{WorkerTarget: t, Client: clients[i]}
 		cs.Workers = append(cs.Workers, ws)
+		probed[i] = make(chan struct{})
+		// The plugin list is asked for with the probe, and given up when
+		// the probe fails: an unreachable worker gets the probe's budget,
+		// not a full retry budget per request.
+		lctx, cancelList := context.WithCancel(ctx)
+		var plugins []connect.Plugin
+		var listErr error
+		listed := make(chan struct{})
+		go func() {
+			defer close(listed)
+			plugins, listErr = ws.Client.Plugins(lctx)
+		}()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer cancelList()
 			// An unreachable worker is a finding, not something to wait
 			// out: its probe gets a shorter budget than other calls.
 			pctx, cancel := context.WithTimeout(ctx, ProbeBudget)
-			defer cancel()
 			ws.Info, ws.Err = ws.Client.ServerInfo(pctx)
+			cancel()
+			close(probed[i])
 			if ws.Err != nil {
+				cancelList()
+				<-listed
 				return
 			}
-			if plugins, err := ws.Client.Plugins(ctx); err == nil {
-				ws.Plugins = map[string]bool{}
+			<-listed
+			if listErr == nil {
+				ws.Plugins = make(map[string]bool, len(plugins))
 				for _, p := range plugins {
 					ws.Plugins[p.Class] = true
 				}
 			}
 		}()
 	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		cs.readConnectors(ctx, probed)
+	}()
+	go func() {
+		defer wg.Done()
+		cs.readPasswordKeys(ctx, probed, classes)
+	}()
 	wg.Wait()
-	for _, w := range cs.Workers {
+	return cs
+}
+
+// speculate runs read against worker i without waiting for its probe, and
+// returns read's error, or errUnreachable when the probe fails (read is
+// cancelled then).
+func speculate(ctx context.Context, w *WorkerState, probed <-chan struct{}, read func(context.Context, *connect.Client) error) error {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- read(rctx, w.Client) }()
+	select {
+	case <-probed:
 		if !w.Reachable() {
+			cancel()
+			<-done
+			return errUnreachable
+		}
+		return <-done
+	case err := <-done:
+		<-probed
+		if !w.Reachable() {
+			return errUnreachable
+		}
+		return err
+	}
+}
+
+var errUnreachable = errors.New("worker unreachable")
+
+// readConnectors reads every connector from the first declared worker that
+// answers both its probe and the read.
+func (cs *ClusterState) readConnectors(ctx context.Context, probed []chan struct{}) {
+	for i, w := range cs.Workers {
+		var conns map[string]connect.Connector
+		err := speculate(ctx, w, probed[i], func(ctx context.Context, c *connect.Client) error {
+			var err error
+			conns, err = c.Connectors(ctx)
+			return err
+		})
+		if errors.Is(err, errUnreachable) {
 			continue
 		}
-		conns, err := w.Client.Connectors(ctx)
 		if err != nil {
 			cs.ReadErr = err
 			continue
 		}
 		cs.Connectors, cs.ReadFrom, cs.ReadErr = conns, w, nil
-		break
+		return
 	}
-	if cs.ReadFrom == nil && cs.ReadErr == nil {
+	if cs.ReadErr == nil {
 		cs.ReadErr = fmt.Errorf("no declared worker answered")
 	}
-	if c := cs.Client(); c != nil {
-		for _, class := range classes {
-			keys, err := c.PluginConfig(ctx, class)
-			if err != nil {
-				continue // a missing plugin is reported on its own
-			}
-			pw := map[string]bool{}
-			for _, k := range keys {
-				if k.Type == "PASSWORD" {
-					pw[k.Name] = true
-				}
-			}
-			cs.PasswordKeys[class] = pw
-		}
+}
+
+// readPasswordKeys reads, per class, which keys the plugin types as
+// PASSWORD, from the first declared worker that answers its probe. A class
+// the worker lacks is left out: a missing plugin is reported on its own.
+func (cs *ClusterState) readPasswordKeys(ctx context.Context, probed []chan struct{}, classes []string) {
+	if len(classes) == 0 {
+		return
 	}
-	return cs
+	for i, w := range cs.Workers {
+		found := make([]map[string]bool, len(classes))
+		err := speculate(ctx, w, probed[i], func(ctx context.Context, c *connect.Client) error {
+			var wg sync.WaitGroup
+			for j, class := range classes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					keys, err := c.PluginConfig(ctx, class)
+					if err != nil {
+						return
+					}
+					pw := map[string]bool{}
+					for _, k := range keys {
+						if k.Type == "PASSWORD" {
+							pw[k.Name] = true
+						}
+					}
+					found[j] = pw
+				}()
+			}
+			wg.Wait()
+			return nil
+		})
+		if err != nil {
+			continue
+		}
+		for j, class := range classes {
+			if found[j] != nil {
+				cs.PasswordKeys[class] = found[j]
+			}
+		}
+		return
+	}
 }
 
 // UndeclaredWorkers returns worker ids that host connectors or tasks but

@@ -310,10 +310,8 @@ func (o PlanOptions) WorkerFilePath(w *manifest.Worker) string {
 
 func (s *Session) planWorkerFiles(m *manifest.Manifest, r *manifest.Rendered, o PlanOptions) {
 	files := map[string]manifest.File{}
-	for _, f := range r.Files() {
-		if f.Kind == "worker" {
-			files[key(f.Cluster, f.Name)] = f
-		}
+	for _, f := range r.WorkerFiles() {
+		files[key(f.Cluster, f.Name)] = f
 	}
 	for _, rw := range r.Workers {
 		w := rw.Worker

@@ -12,7 +12,9 @@ if [ ! -d "$STATE" ]; then
 	exit 0
 fi
 
-# Workers first, while the broker is still there for them to leave the group cleanly.
+# Workers first, while the broker is still there for them to leave the group cleanly:
+# the second group's (cluster/second.sh) too, when it runs.
+bash "$CLUSTER_SRC/second.sh" down
 pids=()
 for w in "${WORKERS[@]}"; do p=$(pid_of "$w") && pids+=("$p"); done
 [ ${#pids[@]} -eq 0 ] || say "stopping workers (pids ${pids[*]})"

@@ -7,6 +7,7 @@
 #   CONNECTSYNC_CLUSTER_DIR=/x up.sh    state elsewhere
 #   KAFKA_VERSION=3.9.1 up.sh           another Kafka (default 4.3.1, see README.md)
 #   TIMEOUT=240 up.sh                   seconds to wait for each part to be ready
+#   SECOND=1 up.sh                      also start the second Connect group (second.sh)
 #
 # On failure it prints the tail of the failing log, stops what this run started and
 # exits non-zero (KEEP_ON_FAILURE=1 leaves them running for a look).
@@ -197,6 +198,9 @@ if [ ${#need[@]} -gt 0 ]; then
 	say "cassandra ready after $(elapsed)s"
 fi
 STARTED=()
+
+# --- 3b. the second Connect group, on demand (cluster/second.sh) -------------------------
+if [ "${SECOND:-0}" = 1 ]; then bash "$CLUSTER_SRC/second.sh" up; fi
 
 # --- 4. where things are --------------------------------------------------------------
 {

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -157,36 +158,68 @@ func (c *Client) scrubTrace(s string) string {
 // request: GET /connectors?expand=info&expand=status (Kafka 2.3+). The answer
 // comes from the receiving worker's snapshot and can lag a write briefly.
 func (c *Client) Connectors(ctx context.Context) (map[string]Connector, error) {
-	var wire map[string]struct {
-		Info   *wireInfo   `json:"info"`
-		Status *wireStatus `json:"status"`
+	out := map[string]Connector{}
+	// The answer is decoded connector by connector as it arrives, into the
+	// compact Connector: neither the raw body nor the generic wire map of
+	// a cluster of thousands of connectors is ever held whole.
+	stream := func(dec *json.Decoder) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if tok == nil {
+			return nil // null: no connectors, as a map decodes it
+		}
+		if d, ok := tok.(json.Delim); !ok || d != '{' {
+			return fmt.Errorf("want an object of connectors, got %v", tok)
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			name, _ := tok.(string)
+			var w wireConnector
+			if err := dec.Decode(&w); err != nil {
+				return err
+			}
+			out[name] = c.connector(name, &w)
+		}
+		_, err = dec.Token() // the closing brace
+		return err
 	}
-	_, err := c.do(ctx, request{method: http.MethodGet, path: "/connectors?expand=info&expand=status", out: &wire})
+	_, err := c.do(ctx, request{method: http.MethodGet, path: "/connectors?expand=info&expand=status", stream: stream})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]Connector, len(wire))
-	for name, w := range wire {
-		conn := Connector{Name: name}
-		if w.Info != nil {
-			conn.Type = w.Info.Type
-			conn.Config = w.Info.Config
-			if conn.Config == nil {
-				conn.Config = map[string]string{}
-			}
-			for _, t := range w.Info.Tasks {
-				conn.Tasks = append(conn.Tasks, t.Task)
-			}
-		}
-		if w.Status != nil {
-			if conn.Type == "" {
-				conn.Type = w.Status.Type
-			}
-			conn.Status = c.status(w.Status)
-		}
-		out[name] = conn
-	}
 	return out, nil
+}
+
+// wireConnector is one connector of the expand answer.
+type wireConnector struct {
+	Info   *wireInfo   `json:"info"`
+	Status *wireStatus `json:"status"`
+}
+
+func (c *Client) connector(name string, w *wireConnector) Connector {
+	conn := Connector{Name: name}
+	if w.Info != nil {
+		conn.Type = w.Info.Type
+		conn.Config = w.Info.Config
+		if conn.Config == nil {
+			conn.Config = map[string]string{}
+		}
+		for _, t := range w.Info.Tasks {
+			conn.Tasks = append(conn.Tasks, t.Task)
+		}
+	}
+	if w.Status != nil {
+		if conn.Type == "" {
+			conn.Type = w.Status.Type
+		}
+		conn.Status = c.status(w.Status)
+	}
+	return conn
 }
 
 // Plugins lists the connector plugins installed on the worker:

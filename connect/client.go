@@ -254,6 +254,10 @@ type request struct {
 	path   string // escaped, query included
 	body   any    // marshalled to JSON once; nil for none
 	out    any    // decoded from a 2xx body, if not nil
+	// stream, when set instead of out, decodes a 2xx body as it arrives,
+	// value by value, so that a large answer is never held whole. It is not
+	// called for an empty body.
+	stream func(*json.Decoder) error
 }
 
 // outcome is what a call learned across its attempts.
@@ -382,6 +386,9 @@ func (c *Client) attempt(ctx context.Context, r request, body []byte, timeout ti
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
 		return resp.StatusCode, c.answerError(r, resp.StatusCode, raw)
 	}
+	if r.stream != nil {
+		return resp.StatusCode, c.decodeStream(ctx, r, resp, timeout)
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
 		return resp.StatusCode, c.transportError(ctx, r, timeout, err)
@@ -396,6 +403,93 @@ func (c *Client) attempt(ctx context.Context, r request, body []byte, timeout ti
 		}
 	}
 	return resp.StatusCode, nil
+}
+
+// decodeStream decodes a 2xx body with r.stream as it is read, under the
+// same cap, and with the same verdicts, as a body read whole: over the cap
+// is a TooLargeError, a failed read a TransportError, and anything but one
+// JSON value (and white space) is not the expected JSON.
+func (c *Client) decodeStream(ctx context.Context, r request, resp *http.Response, timeout time.Duration) error {
+	body := &cappedReader{r: io.LimitReader(resp.Body, c.maxBody+1)}
+	dec := json.NewDecoder(body)
+	err := func() error {
+		if !body.hasValue() {
+			return nil
+		}
+		if err := r.stream(dec); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			if err == nil {
+				err = errors.New("invalid character after top-level value")
+			}
+			return err
+		}
+		return nil
+	}()
+	if err != nil && body.err == nil {
+		// The verdict on a body read whole was "too large" before "not
+		// JSON": read on to the cap (at most) to give the same one.
+		_, _ = io.Copy(io.Discard, body)
+	}
+	switch {
+	case body.n > c.maxBody:
+		return &TooLargeError{Method: r.method, Path: r.path, URL: c.base, Limit: c.maxBody}
+	case body.err != nil:
+		return c.transportError(ctx, r, timeout, body.err)
+	case err != nil:
+		// json's errors name types and offsets, not values.
+		return fmt.Errorf("%s %s: %d answer is not the expected JSON: %w", r.method, r.path, resp.StatusCode, err)
+	}
+	return nil
+}
+
+// cappedReader counts what it reads and keeps the first read error that is
+// not the end of the body.
+type cappedReader struct {
+	r    io.Reader
+	n    int64
+	err  error
+	peek []byte // read by hasValue, not yet handed on
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if len(c.peek) > 0 {
+		n := copy(p, c.peek)
+		c.peek = c.peek[n:]
+		return n, nil
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// hasValue reads past leading white space and reports whether the body
+// holds anything else: an empty body decodes to nothing, as io.ReadAll and
+// a length check did.
+func (c *cappedReader) hasValue() bool {
+	var b [1]byte
+	for {
+		n, err := c.r.Read(b[:])
+		c.n += int64(n)
+		if n == 1 {
+			switch b[0] {
+			case ' ', '\t', '\r', '\n':
+				continue
+			}
+			c.peek = []byte{b[0]}
+			return true
+		}
+		if err != nil {
+			if err != io.EOF && c.err == nil {
+				c.err = err
+			}
+			return false
+		}
+	}
 }
 
 func (c *Client) transportError(ctx context.Context, r request, timeout time.Duration, err error) error {

@@ -30,6 +30,11 @@ type decoder struct {
 	// where the first of them was.
 	hidden      int
 	firstHidden Pos
+	// release lists the sequences whose items are dropped from the tree
+	// once decoded, so that the garbage collector can free a sink's nodes
+	// while the next ones are decoded: the node tree of a file of
+	// thousands of sinks is larger than the manifest decoded from it.
+	release map[*yaml.Node]bool
 }
 
 // maxValues bounds the nodes (and diagnostics) one file may expand to
@@ -128,6 +133,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
 			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			if d.release[n] {
+				n.Content[i] = nil
+			}
 		}
 		v.Set(s)
 	case reflect.Map:

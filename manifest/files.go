@@ -66,19 +66,26 @@ func Render(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
 //	<cluster>/workers/<worker>/connect-distributed.properties
 //	<cluster>/connectors/<sink>.json
 func (r *Rendered) Files() []File {
+	files := r.WorkerFiles()
+	for _, s := range r.Sinks {
+		files = append(files, File{
+			Path: path.Join(s.Sink.Cluster, "connectors", s.Sink.Name+".json"),
+			Data: SinkJSON(s.Sink.Name, s.Config),
+			Mode: mode(s.Config), Kind: "sink", Cluster: s.Sink.Cluster, Name: s.Sink.Name,
+		})
+	}
+	return files
+}
+
+// WorkerFiles returns the workers' files of Files alone, without encoding
+// every sink's JSON.
+func (r *Rendered) WorkerFiles() []File {
 	var files []File
 	for _, w := range r.Workers {
 		files = append(files, File{
 			Path: WorkerFilePath(w.Worker),
 			Data: PropertiesFile(w.Props, fmt.Sprintf("worker %s of cluster %s", w.Worker.Name, w.Worker.Cluster)),
 			Mode: mode(w.Props), Kind: "worker", Cluster: w.Worker.Cluster, Name: w.Worker.Name,
-		})
-	}
-	for _, s := range r.Sinks {
-		files = append(files, File{
-			Path: path.Join(s.Sink.Cluster, "connectors", s.Sink.Name+".json"),
-			Data: SinkJSON(s.Sink.Name, s.Config),
-			Mode: mode(s.Config), Kind: "sink", Cluster: s.Sink.Cluster, Name: s.Sink.Name,
 		})
 	}
 	return files

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -31,13 +33,38 @@ func Load(paths ...string) (*Manifest, Diagnostics) {
 	for _, e := range errs {
 		diags = append(diags, Diagnostic{Pos: Pos{File: e.Path}, Message: e.Err.Error()})
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			diags = append(diags, Diagnostic{Pos: Pos{File: f}, Message: err.Error()})
+	// Files are parsed at once, a few at a time (parsing is most of a
+	// plan's CPU), each into its own Manifest, and merged in order: the
+	// result is the same as reading them one after the other.
+	parts := make([]*Manifest, len(files))
+	partDiags := make([]Diagnostics, len(files))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			data, err := os.ReadFile(f)
+			if err != nil {
+				partDiags[i] = Diagnostics{{Pos: Pos{File: f}, Message: err.Error()}}
+				return
+			}
+			parts[i] = &Manifest{}
+			partDiags[i] = parts[i].add(f, filepath.Dir(f), data)
+		}()
+	}
+	wg.Wait()
+	for i, part := range parts {
+		diags = append(diags, partDiags[i]...)
+		if part == nil {
 			continue
 		}
-		diags = append(diags, m.add(f, filepath.Dir(f), data)...)
+		m.Files = append(m.Files, part.Files...)
+		m.Clusters = append(m.Clusters, part.Clusters...)
+		m.Workers = append(m.Workers, part.Workers...)
+		m.Sinks = append(m.Sinks, part.Sinks...)
 	}
 	return m, diags.Sort()
 }
@@ -132,6 +159,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 			"missing: the file holds an empty (null) YAML document")
 		return d.finish()
 	}
+	d.release = releasable(root)
 	d.decode(root, reflect.ValueOf(&f).Elem(), "")
 	if root.Kind == yaml.MappingNode {
 		switch {
@@ -165,6 +193,27 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 		m.Sinks = append(m.Sinks, s)
 	}
 	return d.finish()
+}
+
+// releasable returns the top-level lists (clusters, workers, sinks) whose
+// items the decoder may drop from the tree once it has decoded them: those
+// that nothing else can reach, which is every one without an anchor, in a
+// document whose root has none. An item that is itself anchored stays
+// reachable through its aliases, which point at it directly.
+func releasable(root *yaml.Node) map[*yaml.Node]bool {
+	if root.Kind != yaml.MappingNode || root.Anchor != "" {
+		return nil
+	}
+	out := map[*yaml.Node]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch v := root.Content[i+1]; root.Content[i].Value {
+		case "clusters", "workers", "sinks":
+			if v.Kind == yaml.SequenceNode && v.Anchor == "" {
+				out[v] = true
+			}
+		}
+	}
+	return out
 }
 
 // parseOne parses a YAML stream that must hold exactly one document.

@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/connectsync/connectsync/apply"
@@ -84,14 +85,33 @@ func (t target) finding(sev diff.Severity, where manifest.Pos, msg, hint string)
 		Where: where.String(), Message: msg, Hint: hint}
 }
 
+// validateParallelism is how many validations are sent at once, over every
+// cluster: a validation runs the connector's own checks on the worker.
+const validateParallelism = 4
+
 // Run checks every sink the plan creates or updates and returns the
 // findings, sorted. It never fails: a check that cannot run is a finding.
 func Run(ctx context.Context, s *apply.Session, m *manifest.Manifest, o Options) []diff.Finding {
 	targets := targets(s, m)
 	var out []diff.Finding
 	if o.Validate {
-		for _, t := range targets {
-			out = append(out, validate(ctx, t, o)...)
+		// The worker validates one config per request: a plan of hundreds
+		// of changes asks a few at a time, and keeps the plan's order.
+		found := make([][]diff.Finding, len(targets))
+		sem := make(chan struct{}, validateParallelism)
+		var wg sync.WaitGroup
+		for i, t := range targets {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				found[i] = validate(ctx, t, o)
+			}()
+		}
+		wg.Wait()
+		for _, f := range found {
+			out = append(out, f...)
 		}
 	}
 	// Sampling needs the live column types, so a sink that samples records

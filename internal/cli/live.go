@@ -38,6 +38,7 @@ flags:
   --restart-failed     plan a restart of failed connectors and tasks
   --workers-dir DIR    deployed worker files, laid out as render -o writes them
   --stats              print the requests made and the time taken on stderr
+  --clusters N         clusters read at once (default 4)
   --no-validate        skip the worker's validation of created or changed sinks
   --cassandra-schema   check every DataStax sink against the live Cassandra schema
                        (otherwise per cluster or sink: preflight.cassandraSchema)
@@ -64,6 +65,7 @@ flags:
   --restart-failed     restart failed connectors and tasks, changed or not
   --workers-dir DIR    deployed worker files, laid out as render -o writes them
   --parallelism N      connectors written at once per cluster (default 4)
+  --clusters N         clusters read and written at once (default 4)
   --wait DURATION      how long to wait for desired states (default 2m; 0 to skip)
 
 Once a sink is RUNNING, apply reads its consumer group (connect-NAME) from
@@ -85,6 +87,7 @@ exit status: 0 when everything applied, 1 otherwise (a refused run changes nothi
 
 type liveFlags struct {
 	files           files
+	clusters        int
 	targets         files
 	restartFailed   bool
 	workersDir      string
@@ -99,6 +102,18 @@ func (f *liveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.workersDir, "workers-dir", "", "")
 	fs.BoolVar(&f.noValidate, "no-validate", false, "")
 	fs.BoolVar(&f.cassandraSchema, "cassandra-schema", false, "")
+	f.clusters = defaultClusters
+	fs.IntVar(&f.clusters, "clusters", defaultClusters, "")
+}
+
+// defaultClusters is how many clusters are read and written at once.
+const defaultClusters = 4
+
+func (f *liveFlags) checkClusters() error {
+	if f.clusters < 1 {
+		return errors.New("--clusters must be 1 or more")
+	}
+	return nil
 }
 
 type planFlags struct {
@@ -109,7 +124,12 @@ type planFlags struct {
 	stats        bool
 }
 
-func (f *planFlags) check() error { return f.files.required() }
+func (f *planFlags) check() error {
+	if err := f.checkClusters(); err != nil {
+		return err
+	}
+	return f.files.required()
+}
 
 func runPlan(a *app, args []string) int {
 	var f planFlags
@@ -178,7 +198,7 @@ func (a *app) plan(ctx context.Context, f liveFlags, stats bool) (*apply.Session
 		a.p.Errorf("list names with connectsync validate, or write CLUSTER/NAME", "%v", err)
 		return nil, ExitError
 	}
-	live, err := a.readLive(ctx, m, stats)
+	live, err := a.readLive(ctx, m, f.clusters, stats)
 	if err != nil {
 		a.p.Errorf("check the manifest's rest settings", "%v", err)
 		return nil, ExitError
@@ -241,13 +261,17 @@ func readIfExists(path string) ([]byte, error) {
 	return b, err
 }
 
-// readLive reads every cluster's live state in parallel.
-func (a *app) readLive(ctx context.Context, m *manifest.Manifest, stats bool) (map[string]*apply.ClusterState, error) {
+// readLive reads every cluster's live state, up to parallel clusters at
+// once: independent clusters do not wait for one another. With stats, it
+// prints one line per cluster, in the manifests' order.
+func (a *app) readLive(ctx context.Context, m *manifest.Manifest, parallel int, stats bool) (map[string]*apply.ClusterState, error) {
 	out := map[string]*apply.ClusterState{}
+	statLines := make([]string, len(m.Clusters))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(parallel, 1))
 	var firstErr error
-	for _, c := range m.Clusters {
+	for ci, c := range m.Clusters {
 		if c.REST.TLS.InsecureSkipVerify {
 			// On every run: this is not a setting to forget about.
 			a.p.Errorf("remove it, and trust the workers' CA with rest.tls.caFile",
@@ -277,20 +301,25 @@ func (a *app) readLive(ctx context.Context, m *manifest.Manifest, stats bool) (m
 			}
 		}
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
+			defer func() { <-sem }()
 			start := time.Now()
 			cs := apply.ReadCluster(ctx, c.Name, workers, clients, sortedSet(classes))
-			if stats {
-				fmt.Fprintf(a.p.Stderr(), "connectsync: read cluster %s: %d requests (%d for connectors), %d connectors, %s\n",
-					c.Name, requests.Load(), 1, len(cs.Connectors), time.Since(start).Round(time.Millisecond))
-			}
+			statLines[ci] = fmt.Sprintf("connectsync: read cluster %s: %d requests (%d for connectors), %d connectors, %s\n",
+				c.Name, requests.Load(), 1, len(cs.Connectors), time.Since(start).Round(time.Millisecond))
 			mu.Lock()
 			out[c.Name] = cs
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
+	if stats {
+		for _, l := range statLines {
+			fmt.Fprint(a.p.Stderr(), l)
+		}
+	}
 	return out, firstErr
 }
 
@@ -396,6 +425,8 @@ func (f *applyFlags) check(positional []string) error {
 		return errors.New("no manifest given: pass -f FILE or -f DIR, or a plan file")
 	case f.parallelism < 1:
 		return errors.New("--parallelism must be 1 or more")
+	case f.clusters < 1:
+		return errors.New("--clusters must be 1 or more")
 	case f.asJSON && !f.autoApprove && len(positional) == 0:
 		return errors.New("--json cannot ask for confirmation: add --auto-approve, or apply a saved plan")
 	case f.logFormat != "text" && f.logFormat != "json":
@@ -587,7 +618,7 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 			return ExitError
 		}
 	}
-	o := apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Progress: a.p.Progress, Health: a.healthFunc(run.m, -1)}
+	o := apply.Options{Parallelism: f.parallelism, Clusters: f.clusters, Wait: waitOrSkip(f.wait), Progress: a.p.Progress, Health: a.healthFunc(run.m, -1)}
 	if a.p.LoggingJSON() {
 		o.Progress, o.Waiting = a.p.LogProgress, a.p.LogWait
 	} else {
@@ -653,7 +684,7 @@ func (a *app) applyJSON(ctx context.Context, s *apply.Session, f applyFlags, run
 	refused := false
 	if !s.Plan.HasBlockingErrors() && s.Plan.HasChanges() {
 		if refused = a.refuse(s, f, run.m, run); !refused {
-			res = s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Wait: waitOrSkip(f.wait), Health: a.healthFunc(run.m, -1)})
+			res = s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Clusters: f.clusters, Wait: waitOrSkip(f.wait), Health: a.healthFunc(run.m, -1)})
 		}
 	}
 	run.res = res

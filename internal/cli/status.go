@@ -94,7 +94,7 @@ func runStatus(a *app, args []string) int {
 	if r != nil {
 		a.registerSecrets(r)
 	}
-	live, err := a.readLive(context.Background(), m, false)
+	live, err := a.readLive(context.Background(), m, defaultClusters, false)
 	if err != nil {
 		a.p.Errorf("check the manifest's rest settings", "status: %v", err)
 		return ExitError

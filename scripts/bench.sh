@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# make bench: every performance figure of connectsync beside its floor, measured in the
+# same run, as a ratio. Plain tools only: curl, /usr/bin/time, cp, xargs.
+#
+#   figure                                   floor
+#   no-change plan, N=100 and N=500          one curl of GET /connectors?expand=info&expand=status
+#   peak RSS of that plan                    (absolute; the goal is <= 40 MB at N=5000)
+#   render -o of 1000 DataStax sinks         cp -r of the files it wrote
+#   validate of 1000 and 10,000 sinks        (absolute; scaling 1000 -> 10,000)
+#   apply of 200 config changes              the same 200 PUTs by curl, 8 at a time
+#   plan of two clusters at once             plan of the slower one alone
+#   no-change plan, N=5000 (BENCH_5000=1)    one curl, on the second Connect group
+#
+# Runs against the local cluster (cluster/README.md) and its second Connect group
+# (cluster/second.sh), starting what is not running and stopping it again at the end.
+# Benchmark connectors are named perf-*, created stopped, and deleted at the end, so the
+# clusters are left as they were found. RUNS (default 7) runs of each figure; medians.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-7}
+# CONNECTSYNC=path measures another build (an older one, for a before/after table).
+cs=${CONNECTSYNC:-$PWD/bin/connectsync}
+[ -x "$cs" ] || go build -o "$cs" ./cmd/connectsync
+MAIN=http://127.0.0.1:38083
+SECOND=http://127.0.0.1:38183
+
+dir=$(mktemp -d)
+started_main=0 started_second=0
+
+answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1/" 2>/dev/null)" = 200 ]; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/${1##*:}") 2>/dev/null; }
+
+perf_names() { curl -s "$1/connectors" | tr -d '[]"' | tr ',' '\n' | grep '^perf-' || true; }
+
+# delete_perf URL: delete every perf-* connector of the cluster at URL, 8 at a time, again
+# for those a rebalance refused (409), until none is left.
+delete_perf() {
+	local try
+	answers "$1" || return 0
+	for try in 1 2 3 4 5; do
+		[ -n "$(perf_names "$1")" ] || return 0
+		perf_names "$1" | xargs -r -P 8 -I{} curl -s -o /dev/null -X DELETE "$1/connectors/{}" || true
+		sleep 1
+	done
+	echo "bench: some perf-* connectors of $1 could not be deleted: $(perf_names "$1" | wc -l) left" >&2
+}
+
+# start_if_down URL SCRIPT...: a worker that listens is up, if busy (tests restart workers):
+# wait for it. Only a cluster that nothing listens for is started, and stopped at the end.
+start_if_down() {
+	local url=$1 i
+	shift
+	if listening "$url"; then
+		for i in $(seq 60); do answers "$url" && return 1; sleep 1; done
+		echo "bench: $url listens but does not answer GET /; not starting another cluster" >&2
+		exit 1
+	fi
+	"$@" >/dev/null
+}
+
+cleanup() {
+	set +e
+	for url in "$MAIN" "$SECOND"; do delete_perf "$url"; done
+	[ "$started_second" = 1 ] && bash cluster/second.sh down >/dev/null 2>&1
+	[ "$started_main" = 1 ] && bash cluster/down.sh >/dev/null 2>&1
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if start_if_down "$MAIN" bash cluster/up.sh; then started_main=1; fi
+if start_if_down "$SECOND" bash cluster/second.sh up; then started_second=1; fi
+
+# N must be what the clusters hold: refuse to start beside perf-* connectors that are not
+# this run's (another bench still running, or one that was killed).
+for url in "$MAIN" "$SECOND"; do
+	if [ -n "$(perf_names "$url")" ]; then
+		trap - EXIT
+		[ "$started_second" = 1 ] && bash cluster/second.sh down >/dev/null 2>&1
+		echo "bench: $url already has perf-* connectors (another bench?); delete them first" >&2
+		exit 1
+	fi
+done
+
+# manifest CLUSTER N [FILE]: cluster CLUSTER (local or second) with N stopped
+# FileStreamSinks perf-0001..; FILE (a value of their config key file) makes a change.
+manifest() {
+	local cluster=$1 n=$2 file=${3:-/dev/null} i
+	if [ "$cluster" = local ]; then
+		sed '/^sinks:/,$d' examples/quickstart.yaml
+	else
+		grep -v second-2 cluster/second.yaml
+	fi
+	echo "sinks:"
+	for i in $(seq -f '%04g' 1 "$n"); do
+		printf '  - {name: perf-%s, cluster: %s, class: org.apache.kafka.connect.file.FileStreamSinkConnector, state: stopped, topics: {perf-%s: {}}, config: {file: %s}}\n' \
+			"$i" "$cluster" "$i" "$file"
+	done
+}
+
+ensure() { # ensure MANIFEST: apply it (creates the missing connectors, stopped)
+	"$cs" apply -f "$1" --auto-approve --no-validate --parallelism 8 --wait 30m >"$dir/apply.log" 2>&1 ||
+		{ tail -20 "$dir/apply.log"; exit 1; }
+}
+
+now() { date +%s%N; }
+# run_timed OUT CMD...: append "wall_seconds peak_kb" of one run of CMD to OUT.
+run_timed() {
+	local out=$1 t0 t1
+	shift
+	t0=$(now)
+	/usr/bin/time -f '%M' -o "$dir/rss" "$@" >/dev/null 2>&1 || true
+	t1=$(now)
+	echo "$(echo "($t1 - $t0) / 1000000000" | bc -l) $(tail -1 "$dir/rss")" >>"$out"
+}
+median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+col() { awk -v c="$2" '{print $c}' "$1" | median; }
+
+# pair NAME CMD_A -- CMD_B: RUNS runs of each, in turn (A B A B ...), after a warm-up.
+pair() {
+	local name=$1 a=() b=() i
+	shift
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	"${a[@]}" >/dev/null 2>&1 || true
+	"${b[@]}" >/dev/null 2>&1 || true
+	rm -f "$dir/$name.a" "$dir/$name.b"
+	for i in $(seq "$RUNS"); do
+		run_timed "$dir/$name.a" "${a[@]}"
+		run_timed "$dir/$name.b" "${b[@]}"
+	done
+}
+
+rows=()
+row() { rows+=("$(printf '%-44s %10s %10s %8s  %s' "$1" "$2" "$3" "$4" "$5")"); }
+secs() { printf '%.3f s' "$1"; }
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+
+
+# --- plan vs one curl, on the main group -------------------------------------------------
+for n in 100 500; do
+	echo "== plan vs one curl, N=$n (main group)" >&2
+	manifest local "$n" >"$dir/local$n.yaml"
+	ensure "$dir/local$n.yaml"
+	"$cs" plan -f "$dir/local$n.yaml" --detailed-exitcode >/dev/null 2>&1 ||
+		echo "   (the plan of N=$n is not empty: the figures include its changes)" >&2
+	pair plan$n "$cs" plan -f "$dir/local$n.yaml" -- curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status"
+	p=$(col "$dir/plan$n.a" 1) c=$(col "$dir/plan$n.b" 1)
+	row "no-change plan, N=$n" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: one curl of the expand read"
+	row "peak RSS of plan, N=$n" "$(($(col "$dir/plan$n.a" 2) / 1024)) MB" "" "" ""
+done
+
+# --- apply of 200 config changes vs 200 PUTs by curl, 8 at a time ------------------------
+echo "== apply of 200 config changes vs 200 curl PUTs" >&2
+manifest local 200 >"$dir/a-null.yaml"
+manifest local 200 /tmp/connectsync-bench >"$dir/a-tmp.yaml"
+seq -f '%04g' 1 200 >"$dir/names"
+puts() { # puts FILE: PUT every perf connector's config with file=FILE, 8 at a time
+	xargs -P 8 -I{} curl -s -o /dev/null -X PUT -H 'Content-Type: application/json' \
+		-d "{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"tasks.max\":\"1\",\"topics\":\"perf-{}\",\"file\":\"$1\"}" \
+		"$MAIN/connectors/perf-{}/config" <"$dir/names"
+}
+export -f puts
+export MAIN dir
+rm -f "$dir/apply.a" "$dir/apply.b"
+for i in $(seq "$RUNS"); do
+	# apply moves the configs to /tmp/connectsync-bench; curl moves them back.
+	run_timed "$dir/apply.a" "$cs" apply -f "$dir/a-tmp.yaml" --auto-approve --no-validate --parallelism 8 --wait 0
+	run_timed "$dir/apply.b" bash -c 'puts /dev/null'
+done
+p=$(col "$dir/apply.a" 1) c=$(col "$dir/apply.b" 1)
+row "apply, 200 config changes" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: 200 PUTs by curl, 8 at a time"
+
+# --- one cluster vs two ------------------------------------------------------------------
+echo "== plan of one cluster vs two at once (N=500 each)" >&2
+manifest second 500 >"$dir/second500.yaml"
+ensure "$dir/second500.yaml"
+ensure "$dir/local500.yaml"
+pair one "$cs" plan -f "$dir/local500.yaml" -- "$cs" plan -f "$dir/second500.yaml"
+pair two "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml" -- "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml" --clusters 1
+one_a=$(col "$dir/one.a" 1) one_b=$(col "$dir/one.b" 1) two=$(col "$dir/two.a" 1) seq1=$(col "$dir/two.b" 1)
+slow=$(echo "if ($one_a > $one_b) $one_a else $one_b" | bc -l)
+row "plan, two clusters at once" "$(secs "$two")" "$(secs "$slow")" "$(ratio "$two" "$slow")" "floor: the slower cluster alone ($(secs "$one_a") local, $(secs "$one_b") second)"
+row "plan, two clusters, --clusters 1" "$(secs "$seq1")" "$(secs "$slow")" "$(ratio "$seq1" "$slow")" "one after the other, for contrast"
+delete_perf "$MAIN"
+
+# --- render and validate, offline --------------------------------------------------------
+echo "== render and validate" >&2
+datastax() { # datastax FROM TO: DataStax sinks ds-FROM..ds-TO of cluster local
+	local i
+	for i in $(seq -f '%05g' "$1" "$2"); do
+		cat <<-EOF
+			  - name: ds-$i
+			    cluster: local
+			    state: running
+			    tasksMax: 3
+			    cassandra:
+			      contactPoints: [127.0.0.1]
+			      port: 39042
+			      localDc: datacenter1
+			      auth: {provider: PLAIN, username: bench, password: {secretEnv: BENCH_CASSANDRA_PASSWORD}}
+			    topics:
+			      orders-$i:
+			        tables:
+			          - keyspace: shop
+			            table: orders_$i
+			            mapping: order_id=key, customer=value.customer, amount=value.amount, created=value.created
+			            consistencyLevel: LOCAL_ONE
+		EOF
+	done
+}
+export BENCH_CASSANDRA_PASSWORD=bench-secret
+mkdir -p "$dir/ds1000" "$dir/ds10000"
+{ sed '/^sinks:/,$d' examples/quickstart.yaml; echo "sinks:"; datastax 1 1000; } >"$dir/ds1000/m.yaml"
+cp "$dir/ds1000/m.yaml" "$dir/ds10000/m00.yaml"
+for k in $(seq 1 9); do { echo "version: 1"; echo "sinks:"; datastax $((k * 1000 + 1)) $(((k + 1) * 1000)); } >"$dir/ds10000/m0$k.yaml"; done
+"$cs" render -f "$dir/ds1000" -o "$dir/rendered" >/dev/null
+pair render bash -c "rm -rf '$dir/r' && exec '$cs' render -f '$dir/ds1000' -o '$dir/r'" -- bash -c "rm -rf '$dir/c' && exec cp -r '$dir/rendered' '$dir/c'"
+p=$(col "$dir/render.a" 1) c=$(col "$dir/render.b" 1)
+row "render -o, 1000 DataStax sinks" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: cp -r of the same 1003 files"
+pair validate "$cs" validate -f "$dir/ds10000" -- "$cs" validate -f "$dir/ds1000"
+p=$(col "$dir/validate.a" 1) c=$(col "$dir/validate.b" 1)
+row "validate, 10,000 vs 1000 DataStax sinks" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "scaling: 10x the sinks"
+
+# --- N=5000, opt-in: on the second group -------------------------------------------------
+if [ "${BENCH_5000:-0}" = 1 ]; then
+	echo "== plan vs one curl, N=5000 (second group; creating them takes minutes)" >&2
+	manifest second 5000 >"$dir/second5000.yaml"
+	ensure "$dir/second5000.yaml"
+	pair plan5000 "$cs" plan -f "$dir/second5000.yaml" -- curl -s -o /dev/null "$SECOND/connectors?expand=info&expand=status"
+	p=$(col "$dir/plan5000.a" 1) c=$(col "$dir/plan5000.b" 1)
+	row "no-change plan, N=5000" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: one curl of the expand read"
+	row "peak RSS of plan, N=5000" "$(($(col "$dir/plan5000.a" 2) / 1024)) MB" "" "" "goal: 40 MB"
+fi
+
+echo
+printf '%-44s %10s %10s %8s  %s\n' figure connectsync floor ratio "floor is"
+for r in "${rows[@]}"; do echo "$r"; done
+echo "(medians of $RUNS runs each, in turn; $(nproc) cores; $(date -u +%Y-%m-%d))"
