@@ -28,7 +28,8 @@ DATA=$STATE/data
 RENDER=$STATE/render
 # The workers' plugin.path: examples/quickstart.yaml names the relative .cluster/plugins, and
 # the workers start in the repository root.
-PLUGINS=$REPO/.cluster/plugins
+# CONNECTSYNC_PLUGINS_DIR moves it (for cluster/datastax.sh's own tests).
+PLUGINS=${CONNECTSYNC_PLUGINS_DIR:-$REPO/.cluster/plugins}
 
 # default_datastax_connector prints where the DataStax connector comes from when
 # DATASTAX_CONNECTOR is unset: the 1.5.0 release folder that sits next to the repository on
