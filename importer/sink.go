@@ -11,7 +11,9 @@ package importer
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -215,7 +217,7 @@ func sinkWith(c Connector, namer *Namer, raw bool) *SinkResult {
 	}
 	// What is left has no typed field.
 	var untyped []string
-	for _, k := range sortedKeys(im.rest) {
+	for _, k := range slices.Sorted(maps.Keys(im.rest)) {
 		if s.Config == nil {
 			s.Config = map[string]manifest.Value{}
 		}
@@ -426,7 +428,7 @@ var topicName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 func (im *sinkImport) tables() {
 	s := im.res.Sink
 	tables := map[manifest.TableRef]*manifest.Table{}
-	for _, k := range sortedKeys(im.rest) {
+	for _, k := range slices.Sorted(maps.Keys(im.rest)) {
 		ref, setting, ok := manifest.ParseTopicKey(k)
 		if !ok {
 			continue
@@ -534,7 +536,7 @@ func (im *sinkImport) cassandra() {
 	c.JMX = im.boolp("jmx")
 	c.Compression = im.str("compression")
 	c.IgnoreErrors = im.str("ignoreErrors")
-	for _, k := range sortedKeys(im.rest) {
+	for _, k := range slices.Sorted(maps.Keys(im.rest)) {
 		if sub, ok := strings.CutPrefix(k, "datastax-java-driver."); ok && sub != "" && im.rest[k] != "" {
 			if c.Driver == nil {
 				c.Driver = map[string]manifest.Value{}
@@ -584,13 +586,4 @@ func canonicalList(v string) ([]string, bool) {
 		}
 	}
 	return items, true
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

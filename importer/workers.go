@@ -2,8 +2,10 @@ package importer
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -102,7 +104,7 @@ func (t *keyTaker) list(k string) []string {
 // values takes every key under prefix, as values keyed without it.
 func (t *keyTaker) values(prefix string) map[string]manifest.Value {
 	var out map[string]manifest.Value
-	for _, k := range sortedKeys(t.rest) {
+	for _, k := range slices.Sorted(maps.Keys(t.rest)) {
 		sub, ok := strings.CutPrefix(k, prefix)
 		if !ok || sub == "" {
 			continue
@@ -287,7 +289,7 @@ func (r *ClusterResult) worker(cluster string, f WorkerFile, shared map[string]b
 		w.AdvertisedPort = p
 	}
 	var clash []string
-	for _, k := range sortedKeys(rest) {
+	for _, k := range slices.Sorted(maps.Keys(rest)) {
 		if isSharedWorkerKey(k) {
 			clash = append(clash, k)
 		}

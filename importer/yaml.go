@@ -2,6 +2,8 @@ package importer
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -135,7 +137,7 @@ func addValues(m *yaml.Node, key string, vs map[string]manifest.Value) {
 		return
 	}
 	sub := mapping()
-	for _, k := range sortedKeys(vs) {
+	for _, k := range slices.Sorted(maps.Keys(vs)) {
 		add(sub, k, valueNode(vs[k]))
 	}
 	add(m, key, sub)
@@ -188,7 +190,7 @@ func clusterNode(c *manifest.Cluster) *yaml.Node {
 	addStr(m, "pluginDiscovery", c.PluginDiscovery)
 	if len(c.ConfigProviders) > 0 {
 		ps := mapping()
-		for _, n := range sortedKeys(c.ConfigProviders) {
+		for _, n := range slices.Sorted(maps.Keys(c.ConfigProviders)) {
 			p := c.ConfigProviders[n]
 			pm := mapping()
 			addStr(pm, "class", p.Class)
@@ -231,7 +233,7 @@ func sinkNode(s *manifest.Sink) *yaml.Node {
 	}
 	if len(s.Topics) > 0 {
 		ts := mapping()
-		for _, name := range sortedKeys(s.Topics) {
+		for _, name := range slices.Sorted(maps.Keys(s.Topics)) {
 			ts.Content = append(ts.Content, str(name), topicNode(s.Topics[name]))
 		}
 		add(m, "topics", ts)

@@ -3,8 +3,10 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -179,18 +181,9 @@ func (b *builder) value(key, from string, v Value) {
 }
 
 func (b *builder) values(prefix, from string, m map[string]Value) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		b.value(prefix+k, joinPath(from, k), m[k])
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // RenderWorker renders a worker's connect-distributed.properties from its
@@ -223,7 +216,7 @@ func RenderWorker(c *Cluster, w *Worker, res Resolver) (*Config, Diagnostics) {
 	cl.list("plugin.path", "pluginPath", c.PluginPath)
 	cl.str("plugin.discovery", "pluginDiscovery", c.PluginDiscovery)
 	if len(c.ConfigProviders) > 0 {
-		names := sortedKeys(c.ConfigProviders)
+		names := slices.Sorted(maps.Keys(c.ConfigProviders))
 		cl.set("config.providers", "configProviders", strings.Join(names, ","))
 		for _, n := range names {
 			p := c.ConfigProviders[n]
@@ -294,12 +287,12 @@ func RenderSink(s *Sink, res Resolver) (*Config, Diagnostics) {
 	}
 	b.set("tasks.max", "tasksMax", strconv.Itoa(tasks))
 	if len(s.Topics) > 0 {
-		b.set("topics", "topics", strings.Join(sortedKeys(s.Topics), ","))
+		b.set("topics", "topics", strings.Join(slices.Sorted(maps.Keys(s.Topics)), ","))
 	}
 	if c := s.Cassandra; c != nil {
 		renderCassandra(b, c)
 	}
-	for _, name := range sortedKeys(s.Topics) {
+	for _, name := range slices.Sorted(maps.Keys(s.Topics)) {
 		t := s.Topics[name]
 		if t == nil {
 			continue

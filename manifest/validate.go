@@ -2,9 +2,11 @@ package manifest
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -204,7 +206,7 @@ func (v *validator) clusters() map[string]*Cluster {
 				break
 			}
 		}
-		for _, n := range sortedKeys(c.ConfigProviders) {
+		for _, n := range slices.Sorted(maps.Keys(c.ConfigProviders)) {
 			if c.ConfigProviders[n].Class == "" {
 				v.errorf(c.Origin, joinPath("configProviders", n),
 					"for example org.apache.kafka.common.config.provider.FileConfigProvider", "class is missing")
@@ -310,7 +312,7 @@ func isSharedWorkerKey(k string) bool {
 }
 
 func (v *validator) properties(o Origin, rel string, props map[string]Value) {
-	for _, k := range sortedKeys(props) {
+	for _, k := range slices.Sorted(maps.Keys(props)) {
 		if k == "" || strings.ContainsAny(k, "\n\r") {
 			v.errorf(o, joinPath(rel, k), "", "%q is not a valid property name", k)
 		}
@@ -383,7 +385,7 @@ func (v *validator) workers(clusters map[string]*Cluster) {
 				listeners[key] = w
 			}
 		}
-		for _, k := range sortedKeys(w.Properties) {
+		for _, k := range slices.Sorted(maps.Keys(w.Properties)) {
 			if isSharedWorkerKey(k) {
 				v.errorf(w.Origin, joinPath("properties", k),
 					"set it once under the cluster's properties or typed fields; a REST listener's own TLS keys are listeners.https.ssl.*",
@@ -504,7 +506,7 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		// keyspace or table name. Their rendered topic.* keys cannot parse,
 		// and the DataStax checks below would only repeat the problem.
 		broken := map[string]bool{}
-		for _, t := range sortedKeys(s.Topics) {
+		for _, t := range slices.Sorted(maps.Keys(s.Topics)) {
 			rel := joinPath("topics", t)
 			if p := kafkaTopicProblem(t); p != "" {
 				v.errorf(s.Origin, rel, p, "%q is not a valid topic name", t)
@@ -528,7 +530,7 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 					"tables apply only to the DataStax sink")
 			}
 		}
-		for _, k := range sortedKeys(s.Config) {
+		for _, k := range slices.Sorted(maps.Keys(s.Config)) {
 			if k == "name" {
 				v.errorf(s.Origin, joinPath("config", k), "remove it: the sink's name field sets it", "name is set by the sink's name")
 			}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -226,7 +228,7 @@ func sampleRecords(ctx context.Context, m *manifest.Manifest, ts []target, o Opt
 			defer cl.Close()
 			ctx, cancel := context.WithTimeout(ctx, o.sampleTimeout())
 			defer cancel()
-			g.sample, g.err = cl.Latest(ctx, keys(g.topics), g.n)
+			g.sample, g.err = cl.Latest(ctx, slices.Sorted(maps.Keys(g.topics)), g.n)
 		}()
 	}
 	wg.Wait()

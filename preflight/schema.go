@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -474,13 +476,13 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 	ksName, tbName := identifier(tr.Keyspace), identifier(tr.Table)
 	tables, ok := s.keyspaces[ksName]
 	if !ok {
-		add(diff.SevError, "keyspace", missingHint("keyspace", ksName, keys(s.keyspaces)),
+		add(diff.SevError, "keyspace", missingHint("keyspace", ksName, slices.Sorted(maps.Keys(s.keyspaces))),
 			"keyspace %s does not exist", strconv.Quote(ksName))
 		return out
 	}
 	tb, ok := tables[tbName]
 	if !ok {
-		add(diff.SevError, "table", missingHint("table", tbName, keys(tables)),
+		add(diff.SevError, "table", missingHint("table", tbName, slices.Sorted(maps.Keys(tables))),
 			"table %s does not exist in keyspace %s", strconv.Quote(tbName), strconv.Quote(ksName))
 		return out
 	}
@@ -555,16 +557,7 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func colNames(t *table) []string { return keys(t.columns) }
+func colNames(t *table) []string { return slices.Sorted(maps.Keys(t.columns)) }
 
 // missingHint suggests the name that differs only in case, which the
 // connector will not find by itself, or else lists what exists.
