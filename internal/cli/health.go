@@ -57,6 +57,19 @@ func (a *app) healthFunc(m *manifest.Manifest, interval time.Duration) apply.Hea
 		if err != nil {
 			return nil, err
 		}
+		if interval < 0 && len(h.Stalled) > 0 {
+			// After apply the tasks have only just (re)started: starting them
+			// (the DataStax task opens its driver session) and their first
+			// offset commit can take most of one interval, so an interval
+			// without progress right then is no proof. Seen on a fresh local
+			// cluster: a fixed sink caught up, but only after the first
+			// reading had called it stalled. It is stalled when a second
+			// interval brings no progress either.
+			h, err = preflight.ReadHealth(ctx, cl, name, preflight.SinkTopics(cfg.Values), wait, readTimeout)
+			if err != nil {
+				return nil, err
+			}
+		}
 		return &h, nil
 	}
 }

@@ -70,7 +70,7 @@ flags:
 
 Once a sink is RUNNING, apply reads its consumer group (connect-NAME) from
 Kafka, read-only: a sink with records waiting whose committed offsets do not
-move over the workers' commit interval (plus 2s) is reported "stalled", and
+move over two of the workers' commit intervals (plus 2s each) is reported "stalled", and
 fails, in place of "ready".
 
 unattended runs (cron, CI; see docs/operations.md):
