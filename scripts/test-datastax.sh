@@ -16,7 +16,10 @@ src=$1 version=$2
 state="${CONNECTSYNC_CLUSTER_DIR:-$PWD/.cluster}"
 
 started=0
-bash cluster/ctl.sh status 2>/dev/null | grep -q '^worker-1 *running' || started=1
+# Not "ctl.sh status | grep -q": under pipefail, grep -q leaving early can fail
+# the pipeline with SIGPIPE, and a running cluster would count as not started.
+status=$(bash cluster/ctl.sh status 2>/dev/null)
+grep -q '^worker-1 *running' <<<"$status" || started=1
 restore() {
   if [ "$started" = 1 ]; then
     bash cluster/down.sh >/dev/null 2>&1 || bash cluster/down.sh

@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 state="${CONNECTSYNC_CLUSTER_DIR:-$PWD/.cluster}"
 
 started=0
-if ! bash cluster/ctl.sh status 2>/dev/null | grep -q '^worker-1 *running'; then
+# Not "ctl.sh status | grep -q": under pipefail, grep -q leaving early can fail
+# the pipeline with SIGPIPE.
+status=$(bash cluster/ctl.sh status 2>/dev/null)
+if ! grep -q '^worker-1 *running' <<<"$status"; then
   echo "== starting the local cluster"
   if ! bash cluster/up.sh; then
     echo "connectsync: the local cluster did not start; integration tests cannot run" >&2
