@@ -16,7 +16,8 @@ bash cluster/up.sh
 
 # The quickstart's sink is the DataStax connector, installed by cluster/up.sh from
 # DATASTAX_CONNECTOR (cluster/README.md). Without it, Kafka's FileStreamSink stands in.
-if curl -fsS http://127.0.0.1:38083/connector-plugins | grep -q '"com.datastax.oss.kafka.sink.CassandraSinkConnector"'; then
+plugins=$(curl -fsS http://127.0.0.1:38083/connector-plugins)
+if grep -q '"com.datastax.oss.kafka.sink.CassandraSinkConnector"' <<<"$plugins"; then
   sink=cassandra
   manifests=(-f examples/quickstart.yaml -f examples/quickstart-cassandra.yaml)
   echo "The DataStax connector $(sed -n 's/^source: //p' .cluster/plugins/datastax-kafka-connector/.source 2>/dev/null) runs on the workers: the sink writes into Cassandra."
