@@ -57,7 +57,8 @@ topic)
 			-Dlog4j2.configurationFile="$CLUSTER_SRC/conf/log4j2-tools.properties" \
 			org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$BROKER_PORT" "$@"
 	}
-	have=$(topics --describe --topic "$name" 2>/dev/null | sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' | head -1)
+	# --describe fails for a topic that does not exist yet: that is the answer "none".
+	have=$({ topics --describe --topic "$name" 2>/dev/null || true; } | sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' | head -1)
 	if [ -z "$have" ]; then
 		topics --create --topic "$name" --partitions "$3" --replication-factor 1 >/dev/null
 		say "topic $name created with $3 partitions"
