@@ -171,7 +171,9 @@ func (c *Client) Connectors(ctx context.Context) (map[string]Connector, error) {
 			return nil // null: no connectors, as a map decodes it
 		}
 		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			return fmt.Errorf("want an object of connectors, got %v", tok)
+			// Name the kind of value, never the value: it is the worker's text
+			// (a secret, control characters: FuzzDecodeAnswer found "\b").
+			return fmt.Errorf("want an object of connectors, got %s", jsonKind(tok))
 		}
 		for dec.More() {
 			tok, err := dec.Token()
@@ -417,4 +419,23 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 		return nil
 	}
 	return err
+}
+
+// jsonKind names the kind of a JSON token, as json's own errors do, without
+// its value.
+func jsonKind(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "an array"
+		}
+		return "a " + string(t)
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case float64, json.Number:
+		return "a number"
+	}
+	return "null"
 }
