@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/connectsync/connectsync/manifest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -457,7 +458,7 @@ func (s *Session) tasksReconfigured(ctx context.Context, c *connect.Client, ch d
 	}
 	for _, tc := range tasks {
 		for k, want := range d.Config.Values {
-			if d.Config.Sensitive[k] || looksSensitive(k) {
+			if d.Config.Sensitive[k] || manifest.LooksSensitive(k) {
 				continue // compared by the plan already; never held here
 			}
 			if got, ok := tc[k]; ok && got != want {

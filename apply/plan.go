@@ -139,7 +139,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 		// never prune it.
 		prune := diff.Prune{Enabled: c.Prune.Enabled, Keep: append(append([]string{}, c.Prune.Keep...), blocked...)}
 		changes := diff.PlanSinks(c.Name, desired, liveConns, diff.SinkOptions{
-			Prune: prune, RestartFailed: o.RestartFailed, Sensitive: looksSensitive,
+			Prune: prune, RestartFailed: o.RestartFailed, Sensitive: manifest.LooksSensitive,
 		})
 		for _, ch := range changes {
 			if len(ch.Unverifiable) > 0 {
@@ -179,7 +179,7 @@ func toDiffConnector(c connect.Connector) diff.Connector {
 func sensitiveKeys(cfg *manifest.Config, pluginPasswords map[string]bool) map[string]bool {
 	out := map[string]bool{}
 	for k := range cfg.Values {
-		if cfg.Sensitive[k] || pluginPasswords[k] || manifest.IsDataStaxPassword(k) || looksSensitive(k) {
+		if cfg.Sensitive[k] || pluginPasswords[k] || manifest.IsDataStaxPassword(k) || manifest.LooksSensitive(k) {
 			out[k] = true
 		}
 	}
@@ -187,14 +187,6 @@ func sensitiveKeys(cfg *manifest.Config, pluginPasswords map[string]bool) map[st
 		out[k] = true
 	}
 	return out
-}
-
-// looksSensitive guards keys the manifest does not declare, such as those
-// of a connector prune deletes.
-func looksSensitive(k string) bool {
-	k = strings.ToLower(k)
-	return manifest.IsDataStaxPassword(k) || strings.Contains(k, "password") || strings.Contains(k, "secret") ||
-		strings.HasSuffix(k, ".key") || strings.Contains(k, "token") || strings.Contains(k, "credentials")
 }
 
 func (s *Session) planWorkersFindings(c *manifest.Cluster, cs *ClusterState) {

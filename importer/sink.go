@@ -72,14 +72,6 @@ var placeholder = regexp.MustCompile(`^\$\{[A-Za-z0-9_.-]+:[^}]*\}$`)
 // IsPlaceholder reports whether v is exactly one config-provider variable.
 func IsPlaceholder(v string) bool { return placeholder.MatchString(v) }
 
-// LooksSensitive reports whether a key's name says it holds a secret. It
-// follows the rule plan uses to mask keys a manifest does not declare.
-func LooksSensitive(k string) bool {
-	k = strings.ToLower(k)
-	return manifest.IsDataStaxPassword(k) || strings.Contains(k, "password") || strings.Contains(k, "secret") ||
-		strings.HasSuffix(k, ".key") || strings.Contains(k, "token") || strings.Contains(k, "credentials")
-}
-
 // Namer suggests environment variable names for secrets, unique across one
 // import. Call it in a fixed order for deterministic names.
 type Namer struct{ used map[string]bool }
@@ -338,7 +330,7 @@ func (im *sinkImport) value(k, v string) manifest.Value {
 // config-provider placeholder is not a secret: the worker resolves it.
 func (im *sinkImport) isSecret(k, v string) bool {
 	return diff.IsMask(v) || v != "" && !IsPlaceholder(v) &&
-		(im.c.Passwords[k] || manifest.IsDataStaxPassword(k) || LooksSensitive(k))
+		(im.c.Passwords[k] || manifest.IsDataStaxPassword(k) || manifest.LooksSensitive(k))
 }
 
 // str takes a key for a string field: present, not empty (an empty typed

@@ -40,24 +40,6 @@ type ClusterResult struct {
 var perWorkerKeys = map[string]bool{"listeners": true, "rest.advertised.host.name": true,
 	"rest.advertised.port": true, "rest.advertised.listener": true}
 
-// sharedWorkerKeys must be identical on every worker of a cluster: the
-// manifest has no place for them on one worker (manifest.Validate's list).
-var sharedWorkerKeys = []string{
-	"group.id", "bootstrap.servers", "config.storage.topic", "offset.storage.topic", "status.storage.topic",
-	"key.converter", "value.converter", "header.converter", "config.providers", "connect.protocol",
-	"exactly.once.source.support", "connector.client.config.override.policy",
-	"security.protocol", "ssl.", "sasl.",
-}
-
-func isSharedWorkerKey(k string) bool {
-	for _, s := range sharedWorkerKeys {
-		if k == s || strings.HasPrefix(k, strings.TrimSuffix(s, ".")+".") {
-			return true
-		}
-	}
-	return false
-}
-
 // keyTaker hands out the keys of a properties map to typed fields.
 type keyTaker struct {
 	rest    map[string]string
@@ -67,7 +49,7 @@ type keyTaker struct {
 
 func (t *keyTaker) str(k string) string {
 	v, ok := t.rest[k]
-	if !ok || v == "" || LooksSensitive(k) && !IsPlaceholder(v) {
+	if !ok || v == "" || manifest.LooksSensitive(k) && !IsPlaceholder(v) {
 		return ""
 	}
 	delete(t.rest, k)
@@ -128,7 +110,7 @@ func Cluster(name string, files []WorkerFile, namer *Namer) *ClusterResult {
 	subject := "cluster " + name
 	secretFor := func(subject string, parts ...string) func(k, v string) manifest.Value {
 		return func(k, v string) manifest.Value {
-			if v == "" || IsPlaceholder(v) || !LooksSensitive(k) {
+			if v == "" || IsPlaceholder(v) || !manifest.LooksSensitive(k) {
 				return manifest.Value{Text: v}
 			}
 			env := namer.Name(append(parts, k)...)
@@ -290,7 +272,7 @@ func (r *ClusterResult) worker(cluster string, f WorkerFile, shared map[string]b
 	}
 	var clash []string
 	for _, k := range slices.Sorted(maps.Keys(rest)) {
-		if isSharedWorkerKey(k) {
+		if manifest.IsSharedWorkerKey(k) {
 			clash = append(clash, k)
 		}
 	}

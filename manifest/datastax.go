@@ -37,6 +37,15 @@ func set(items ...string) map[string]bool {
 	return m
 }
 
+// LooksSensitive reports whether a connector key probably holds a secret, for
+// keys the manifest does not declare sensitive (a connector prune deletes, a
+// live connector import reads): plan masks them, import never writes them.
+func LooksSensitive(k string) bool {
+	k = strings.ToLower(k)
+	return IsDataStaxPassword(k) || strings.Contains(k, "password") || strings.Contains(k, "secret") ||
+		strings.HasSuffix(k, ".key") || strings.Contains(k, "token") || strings.Contains(k, "credentials")
+}
+
 // IsDataStaxPassword reports whether key is one of the DataStax sink's
 // password settings, which Connect itself does not know to hide.
 func IsDataStaxPassword(key string) bool { return passwordKeys[key] }

@@ -302,7 +302,10 @@ var sharedWorkerKeys = []string{
 	"security.protocol", "ssl.", "sasl.",
 }
 
-func isSharedWorkerKey(k string) bool {
+// IsSharedWorkerKey reports whether a worker property must be the same on every
+// worker of a cluster (validate refuses it on one worker; import makes it a
+// cluster setting).
+func IsSharedWorkerKey(k string) bool {
 	for _, s := range sharedWorkerKeys {
 		if k == s || strings.HasPrefix(k, strings.TrimSuffix(s, ".")+".") {
 			return true
@@ -386,7 +389,7 @@ func (v *validator) workers(clusters map[string]*Cluster) {
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(w.Properties)) {
-			if isSharedWorkerKey(k) {
+			if IsSharedWorkerKey(k) {
 				v.errorf(w.Origin, joinPath("properties", k),
 					"set it once under the cluster's properties or typed fields; a REST listener's own TLS keys are listeners.https.ssl.*",
 					"%s must be identical on every worker of a cluster", k)
