@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/connectsync/connectsync/manifest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
@@ -57,11 +59,13 @@ type Event struct {
 // Outcome of one change.
 type Outcome string
 
-// Outcomes.
+// Outcomes. They are named Outcome*, apart from the connector states
+// (object.StateFailed is a connector's state; OutcomeFailed is what became
+// of a change).
 const (
-	Applied Outcome = "applied"
-	Failed  Outcome = "failed"
-	Pending Outcome = "pending"
+	OutcomeApplied Outcome = "applied"
+	OutcomeFailed  Outcome = "failed"
+	OutcomePending Outcome = "pending"
 )
 
 // ChangeResult is what became of one change.
@@ -88,11 +92,11 @@ type Result struct {
 func (r *Result) Counts() (applied, pending, failed int) {
 	for _, c := range r.Changes {
 		switch c.Outcome {
-		case Applied:
+		case OutcomeApplied:
 			applied++
-		case Pending:
+		case OutcomePending:
 			pending++
-		case Failed:
+		case OutcomeFailed:
 			failed++
 		}
 	}
@@ -131,7 +135,7 @@ func (s *Session) Apply(ctx context.Context, o Options) *Result {
 		if ch.Action == diff.NoOp && !ch.RestartFailed {
 			continue
 		}
-		if ch.Kind == diff.KindWorker {
+		if ch.Kind == object.KindWorker {
 			record(s.writeWorker(ch, progress))
 			if ch.Action != diff.NoOp {
 				res.RestartWorkers = append(res.RestartWorkers, ch)
@@ -179,7 +183,7 @@ func (s *Session) applyCluster(ctx context.Context, changes []diff.Change, cs *C
 	var wg sync.WaitGroup
 	for i, ch := range changes {
 		if client == nil || ctx.Err() != nil {
-			results[i] = ChangeResult{Change: ch, Outcome: Pending, Err: errors.New("no worker of the cluster answers")}
+			results[i] = ChangeResult{Change: ch, Outcome: OutcomePending, Err: errors.New("no worker of the cluster answers")}
 			continue
 		}
 		wg.Add(1)
@@ -195,7 +199,7 @@ func (s *Session) applyCluster(ctx context.Context, changes []diff.Change, cs *C
 		if o.Waiting != nil {
 			var watched []diff.Change
 			for _, r := range results {
-				if r.Outcome == Applied && r.Change.Kind == diff.KindSink && r.Change.Action != diff.Delete {
+				if r.Outcome == OutcomeApplied && r.Change.Kind == object.KindSink && r.Change.Action != diff.Delete {
 					watched = append(watched, r.Change)
 				}
 			}
@@ -209,16 +213,16 @@ func (s *Session) applyCluster(ctx context.Context, changes []diff.Change, cs *C
 }
 
 func (s *Session) writeWorker(ch diff.Change, progress func(Event)) ChangeResult {
-	w := s.Workers[key(ch.Cluster, ch.Name)]
+	w := s.Workers[ch.Ref]
 	if w == nil {
-		return ChangeResult{Change: ch, Outcome: Failed, Err: errors.New("no rendered properties")}
+		return ChangeResult{Change: ch, Outcome: OutcomeFailed, Err: errors.New("no rendered properties")}
 	}
 	if err := WriteFileAtomic(w.Path, w.Data, fs.FileMode(w.Mode)); err != nil {
 		progress(Event{Change: ch, Step: "failed", Err: err})
-		return ChangeResult{Change: ch, Outcome: Failed, Err: err}
+		return ChangeResult{Change: ch, Outcome: OutcomeFailed, Err: err}
 	}
 	progress(Event{Change: ch, Step: "written"})
-	return ChangeResult{Change: ch, Outcome: Applied}
+	return ChangeResult{Change: ch, Outcome: OutcomeApplied}
 }
 
 // applySink makes one connector's writes in a safe order: when the
@@ -228,7 +232,7 @@ func (s *Session) writeWorker(ch diff.Change, progress func(Event)) ChangeResult
 func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterState, ch diff.Change, progress func(Event)) ChangeResult {
 	fail := func(err error) ChangeResult {
 		progress(Event{Change: ch, Step: "failed", Err: err})
-		return ChangeResult{Change: ch, Outcome: Failed, Err: err}
+		return ChangeResult{Change: ch, Outcome: OutcomeFailed, Err: err}
 	}
 	step := func(name string) { progress(Event{Change: ch, Step: name}) }
 	if ch.Action == diff.Delete {
@@ -236,9 +240,9 @@ func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterS
 			return fail(err)
 		}
 		step("deleted")
-		return ChangeResult{Change: ch, Outcome: Applied}
+		return ChangeResult{Change: ch, Outcome: OutcomeApplied}
 	}
-	d := s.Sinks[key(ch.Cluster, ch.Name)]
+	d := s.Sinks[ch.Ref]
 	if d == nil {
 		return fail(errors.New("no rendered config"))
 	}
@@ -247,9 +251,9 @@ func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterS
 		if err := s.create(ctx, c, cs, ch, cfg, step); err != nil {
 			return fail(err)
 		}
-		return ChangeResult{Change: ch, Outcome: Applied}
+		return ChangeResult{Change: ch, Outcome: OutcomeApplied}
 	}
-	toRun := ch.StateAfter == diff.Running
+	toRun := ch.StateAfter == object.StateRunning
 	if !toRun && ch.StateChanged() {
 		if err := setState(ctx, c, ch.Name, ch.StateAfter, step); err != nil {
 			return fail(err)
@@ -262,7 +266,7 @@ func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterS
 		step("config updated")
 	}
 	if toRun && ch.StateChanged() {
-		if err := setState(ctx, c, ch.Name, diff.Running, step); err != nil {
+		if err := setState(ctx, c, ch.Name, object.StateRunning, step); err != nil {
 			return fail(err)
 		}
 	}
@@ -272,7 +276,7 @@ func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterS
 		}
 		step("restarted failed tasks")
 	}
-	return ChangeResult{Change: ch, Outcome: Applied}
+	return ChangeResult{Change: ch, Outcome: OutcomeApplied}
 }
 
 // create makes a connector directly in its desired state where the workers
@@ -280,10 +284,10 @@ func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterS
 // pauses or stops it.
 func (s *Session) create(ctx context.Context, c *connect.Client, cs *ClusterState, ch diff.Change, cfg map[string]string, step func(string)) error {
 	v, known := cs.MinVersion()
-	if ch.StateAfter != diff.Running && known && v.AtLeast(3, 7) {
+	if ch.StateAfter != object.StateRunning && known && v.AtLeast(3, 7) {
 		err := c.Create(ctx, ch.Name, cfg, ch.StateAfter)
 		if err == nil {
-			step("created " + lower(ch.StateAfter))
+			step("created " + ch.StateAfter.Word())
 			return nil
 		}
 		if !errors.Is(err, connect.ErrAlreadyExists) {
@@ -296,39 +300,28 @@ func (s *Session) create(ctx context.Context, c *connect.Client, cs *ClusterStat
 		return err
 	}
 	step("created")
-	if ch.StateAfter != diff.Running {
+	if ch.StateAfter != object.StateRunning {
 		return setState(ctx, c, ch.Name, ch.StateAfter, step)
 	}
 	return nil
 }
 
-func setState(ctx context.Context, c *connect.Client, name, state string, step func(string)) error {
+func setState(ctx context.Context, c *connect.Client, name string, state object.State, step func(string)) error {
 	var err error
+	done := state.Word()
 	switch state {
-	case diff.Paused:
+	case object.StatePaused:
 		err = c.Pause(ctx, name)
-	case diff.Stopped:
+	case object.StateStopped:
 		err = c.Stop(ctx, name)
 	default:
 		err = c.Resume(ctx, name)
-		state = "resumed"
+		done = "resumed"
 	}
 	if err == nil {
-		step(lower(state))
+		step(done)
 	}
 	return err
-}
-
-func lower(state string) string {
-	switch state {
-	case diff.Paused:
-		return "paused"
-	case diff.Stopped:
-		return "stopped"
-	case diff.Running:
-		return "running"
-	}
-	return state
 }
 
 // waitReady polls the cluster's connectors, one request per round, until
@@ -337,7 +330,7 @@ func lower(state string) string {
 func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []ChangeResult, o Options, progress func(Event)) {
 	deadline := time.Now().Add(o.Wait)
 	watched := func(r *ChangeResult) bool {
-		return r.Outcome == Applied && r.Change.Kind == diff.KindSink && r.Change.Action != diff.Delete
+		return r.Outcome == OutcomeApplied && r.Change.Kind == object.KindSink && r.Change.Action != diff.Delete
 	}
 	ready := make([]bool, len(results))
 	reconfigured := make([]bool, len(results))
@@ -354,7 +347,7 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 				for i := range results {
 					r := &results[i]
 					if watched(r) && !ready[i] {
-						r.Outcome = Failed
+						r.Outcome = OutcomeFailed
 						r.Err = fmt.Errorf("cannot read its state: %w", err)
 						progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
 					}
@@ -372,11 +365,11 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 				continue
 			}
 			wantTasks := 0
-			if d := s.Sinks[key(r.Change.Cluster, r.Change.Name)]; d != nil {
+			if d := s.Sinks[r.Change.Ref]; d != nil {
 				wantTasks, _ = strconv.Atoi(d.Config.Values["tasks.max"])
 			}
 			done, failedTasks := settled(conns[r.Change.Name], r.Change.StateAfter, wantTasks, time.Since(start) > taskCountGrace)
-			if done && !reconfigured[i] && r.Change.Action == diff.Update && r.Change.StateAfter == diff.Running {
+			if done && !reconfigured[i] && r.Change.Action == diff.Update && r.Change.StateAfter == object.StateRunning {
 				// The old tasks stay RUNNING until Connect has reconfigured the
 				// connector: ready only once the task configs carry the new values.
 				reconfigured[i] = s.tasksReconfigured(ctx, c, r.Change)
@@ -384,10 +377,10 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 			}
 			switch {
 			case len(failedTasks) > 0:
-				r.Outcome, r.FailedTasks = Failed, failedTasks
+				r.Outcome, r.FailedTasks = OutcomeFailed, failedTasks
 				r.Err = errors.New("FAILED after the writes")
 				progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
-			case done && o.Health != nil && r.Change.StateAfter == diff.Running:
+			case done && o.Health != nil && r.Change.StateAfter == object.StateRunning:
 				ready[i] = true
 				healthy = append(healthy, i) // ready, or stalled, once Kafka is read
 			case done:
@@ -401,7 +394,7 @@ func (s *Session) waitReady(ctx context.Context, c *connect.Client, results []Ch
 			for i := range results {
 				r := &results[i]
 				if watched(r) && !ready[i] {
-					r.Outcome = Failed
+					r.Outcome = OutcomeFailed
 					r.Err = fmt.Errorf("not %s after %s (see connectsync status)", r.Change.StateAfter, o.Wait)
 					progress(Event{Change: r.Change, Step: "failed", Err: r.Err})
 				}
@@ -435,7 +428,7 @@ func (s *Session) readHealth(ctx context.Context, results []ChangeResult, idx []
 	for _, i := range idx {
 		r := &results[i]
 		if r.Health.IsStalled() {
-			r.Outcome = Failed
+			r.Outcome = OutcomeFailed
 			r.Err = fmt.Errorf("RUNNING but %s (consumer group %s); the workers log a WARN for each record they retry", r.Health.Summary(), r.Health.Group)
 			progress(Event{Change: r.Change, Step: "stalled", Err: r.Err})
 			continue
@@ -448,7 +441,7 @@ func (s *Session) readHealth(ctx context.Context, results []ChangeResult, idx []
 // the desired value of each key it holds (task configs hold some or all of the
 // connector's keys, plus their own, such as task.class).
 func (s *Session) tasksReconfigured(ctx context.Context, c *connect.Client, ch diff.Change) bool {
-	d := s.Sinks[key(ch.Cluster, ch.Name)]
+	d := s.Sinks[ch.Ref]
 	if d == nil {
 		return true
 	}
@@ -478,13 +471,13 @@ const taskCountGrace = 15 * time.Second
 // settled reports whether a connector and its tasks are in the desired
 // state, and lists its failed tasks. Until anyCount, it also wants
 // wantTasks tasks (when known).
-func settled(c connect.Connector, want string, wantTasks int, anyCount bool) (bool, []string) {
+func settled(c connect.Connector, want object.State, wantTasks int, anyCount bool) (bool, []string) {
 	var failed []string
-	if c.Status.State == diff.Failed {
+	if c.Status.State == object.StateFailed {
 		failed = append(failed, "connector on "+c.Status.WorkerID+": "+FirstLine(c.Status.Trace))
 	}
 	for _, t := range c.Status.Tasks {
-		if t.State == diff.Failed {
+		if t.State == object.StateFailed {
 			failed = append(failed, fmt.Sprintf("task %d on %s: %s", t.ID, t.WorkerID, FirstLine(t.Trace)))
 		}
 	}
@@ -494,15 +487,15 @@ func settled(c connect.Connector, want string, wantTasks int, anyCount bool) (bo
 	if c.Status.State != want {
 		return false, nil
 	}
-	if want == diff.Stopped {
+	if want == object.StateStopped {
 		return len(c.Status.Tasks) == 0, nil
 	}
-	if want == diff.Paused {
+	if want == object.StatePaused {
 		// A connector created paused has no tasks yet: it makes its task
 		// configs only when it first runs. One paused while running keeps
 		// its tasks, paused.
 		for _, t := range c.Status.Tasks {
-			if t.State != diff.Paused {
+			if t.State != object.StatePaused {
 				return false, nil
 			}
 		}

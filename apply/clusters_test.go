@@ -7,6 +7,7 @@ import (
 
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/object"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -21,7 +22,7 @@ func TestApplyResultsKeepClusterOrder(t *testing.T) {
 	for _, c := range []string{"zeta", "alpha", "mid", "beta", "omega", "gamma"} {
 		clusters[c] = &apply.ClusterState{Name: c}
 		for i := 0; i < 3; i++ {
-			ch := diff.Change{Action: diff.Create, Kind: diff.KindSink, Cluster: c, Name: fmt.Sprintf("s%d", i)}
+			ch := diff.Change{Action: diff.Create, Ref: object.SinkRef(c, fmt.Sprintf("s%d", i))}
 			plan.Changes = append(plan.Changes, ch)
 			want = append(want, c+"/"+ch.Name)
 		}
@@ -32,7 +33,7 @@ func TestApplyResultsKeepClusterOrder(t *testing.T) {
 			res := s.Apply(context.Background(), apply.Options{Clusters: parallel, Wait: -1})
 			var got []string
 			for _, r := range res.Changes {
-				if r.Outcome != apply.Pending {
+				if r.Outcome != apply.OutcomePending {
 					t.Fatalf("%s/%s: outcome %v, want pending (no worker answers)", r.Change.Cluster, r.Change.Name, r.Outcome)
 				}
 				got = append(got, r.Change.Cluster+"/"+r.Change.Name)

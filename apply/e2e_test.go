@@ -18,6 +18,7 @@ import (
 	"github.com/connectsync/connectsync/internal/cli"
 	"github.com/connectsync/connectsync/internal/testcluster"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // These tests drive the connectsync CLI against the real local cluster:
@@ -157,7 +158,7 @@ func assertNoChanges(t *testing.T, manifest string, env map[string]string, args 
 	}
 }
 
-func liveState(t *testing.T, cl *connect.Client, name string) (string, []connect.TaskStatus) {
+func liveState(t *testing.T, cl *connect.Client, name string) (object.State, []connect.TaskStatus) {
 	t.Helper()
 	conns, err := cl.Connectors(context.Background())
 	if err != nil {
@@ -179,7 +180,7 @@ func TestLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	name := uniqueName(t, "lifecycle")
 	target := []string{"--target", "local/" + name}
-	step := func(what, sinks, wantState string, wantTasks int) {
+	step := func(what, sinks string, wantState object.State, wantTasks int) {
 		t.Helper()
 		m := writeManifest(t, dir, sinks)
 		plan := connectsync(t, nil, append([]string{"plan", "-f", m, "--detailed-exitcode"}, target...)...)

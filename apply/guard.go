@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/object"
 )
 
 // DefaultMaxDeletes is how many connectors one apply deletes at most unless
@@ -44,9 +45,8 @@ type Refusal struct {
 	Rule    string
 	Message string
 	Hint    string
-	// Names lists what would have been deleted (or changed), as
-	// cluster/name.
-	Names []string
+	// Names lists what would have been deleted (or changed).
+	Names []object.Ref
 }
 
 func (r Refusal) Error() string { return r.Message }
@@ -54,17 +54,16 @@ func (r Refusal) Error() string { return r.Message }
 // Check returns the guardrails the session's plan breaks, in a stable
 // order. An empty result means apply may go ahead.
 func (s *Session) Check(g Guardrails) []Refusal {
-	deletes := map[string][]string{}
-	var allDeletes, allChanges []string
+	deletes := map[string][]object.Ref{}
+	var allDeletes, allChanges []object.Ref
 	for _, ch := range s.Plan.Changes {
 		if ch.Action == diff.NoOp && !ch.RestartFailed {
 			continue
 		}
-		id := ch.Cluster + "/" + ch.Name
-		allChanges = append(allChanges, id)
-		if ch.Action == diff.Delete && ch.Kind == diff.KindSink {
-			deletes[ch.Cluster] = append(deletes[ch.Cluster], ch.Name)
-			allDeletes = append(allDeletes, id)
+		allChanges = append(allChanges, ch.Ref)
+		if ch.Action == diff.Delete && ch.Kind == object.KindSink {
+			deletes[ch.Cluster] = append(deletes[ch.Cluster], ch.Ref)
+			allDeletes = append(allDeletes, ch.Ref)
 		}
 	}
 	var out []Refusal
@@ -75,12 +74,15 @@ func (s *Session) Check(g Guardrails) []Refusal {
 		}
 		sort.Strings(clusters)
 		for _, c := range clusters {
-			names := deletes[c]
+			ids := deletes[c]
+			names := make([]string, len(ids))
+			for i, r := range ids {
+				names[i] = r.Name
+			}
 			live := 0
 			if cs := s.Clusters[c]; cs != nil {
 				live = len(cs.Connectors)
 			}
-			ids := prefixed(c, names)
 			switch {
 			case g.Declared[c] == 0:
 				out = append(out, Refusal{
@@ -100,7 +102,11 @@ func (s *Session) Check(g Guardrails) []Refusal {
 		}
 	}
 	if g.MaxDeletes >= 0 && len(allDeletes) > g.MaxDeletes {
-		list := strings.Join(allDeletes, ", ")
+		paths := make([]string, len(allDeletes))
+		for i, r := range allDeletes {
+			paths[i] = r.Qualified()
+		}
+		list := strings.Join(paths, ", ")
 		if len(out) > 0 && len(out[0].Names) == len(allDeletes) {
 			list = "the ones named above" // one cluster's rule listed them all
 		}
@@ -117,14 +123,6 @@ func (s *Session) Check(g Guardrails) []Refusal {
 			Message: fmt.Sprintf("the plan makes %d changes, more than --max-changes %d allows", len(allChanges), g.MaxChanges),
 			Hint:    fmt.Sprintf("if this is meant, pass --max-changes %d, or apply part of it with --target", len(allChanges)),
 		})
-	}
-	return out
-}
-
-func prefixed(cluster string, names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = cluster + "/" + n
 	}
 	return out
 }

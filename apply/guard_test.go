@@ -12,6 +12,7 @@ import (
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/internal/testcluster"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // guardSession is a plan over cluster "a", which runs live connectors,
@@ -23,15 +24,15 @@ func guardSession(live int, dels []string, others ...diff.Change) *apply.Session
 	}
 	p := &diff.Plan{}
 	for _, d := range dels {
-		p.Changes = append(p.Changes, diff.Change{Kind: diff.KindSink, Action: diff.Delete, Cluster: "a", Name: d})
+		p.Changes = append(p.Changes, diff.Change{Ref: object.SinkRef("a", d), Action: diff.Delete})
 	}
 	p.Changes = append(p.Changes, others...)
 	return &apply.Session{Plan: p, Clusters: map[string]*apply.ClusterState{"a": {Name: "a", Connectors: conns}}}
 }
 
 func TestGuardrails(t *testing.T) {
-	update := diff.Change{Kind: diff.KindSink, Action: diff.Update, Cluster: "a", Name: "u"}
-	noop := diff.Change{Kind: diff.KindSink, Action: diff.NoOp, Cluster: "a", Name: "n"}
+	update := diff.Change{Ref: object.SinkRef("a", "u"), Action: diff.Update}
+	noop := diff.Change{Ref: object.SinkRef("a", "n"), Action: diff.NoOp}
 	def := func(declared int) apply.Guardrails {
 		return apply.Guardrails{MaxDeletes: apply.DefaultMaxDeletes, Declared: map[string]int{"a": declared}}
 	}
@@ -70,7 +71,11 @@ func TestGuardrails(t *testing.T) {
 			var names [][]string
 			for _, r := range tt.s.Check(tt.g) {
 				rules = append(rules, r.Rule)
-				names = append(names, r.Names)
+				var qualified []string
+				for _, n := range r.Names {
+					qualified = append(qualified, n.Qualified())
+				}
+				names = append(names, qualified)
 				if r.Message == "" || r.Hint == "" {
 					t.Errorf("refusal %s without a message or a hint: %+v", r.Rule, r)
 				}
@@ -102,10 +107,10 @@ func TestUnrenderableSinkIsNeverPruned(t *testing.T) {
 	}
 	r, _ := manifest.Render(m, manifest.EnvResolver{Env: func(string) (string, bool) { return "", false }})
 	live := map[string]*apply.ClusterState{"local": {Name: "local", Connectors: map[string]connect.Connector{
-		"secretive": {Name: "secretive", Config: map[string]string{"connector.class": "x"}, Status: connect.ConnectorStatus{State: diff.Running}},
-		"stray":     {Name: "stray", Config: map[string]string{"connector.class": "x"}, Status: connect.ConnectorStatus{State: diff.Running}},
+		"secretive": {Name: "secretive", Config: map[string]string{"connector.class": "x"}, Status: connect.ConnectorStatus{State: object.StateRunning}},
+		"stray":     {Name: "stray", Config: map[string]string{"connector.class": "x"}, Status: connect.ConnectorStatus{State: object.StateRunning}},
 	}}}
-	s := apply.BuildPlan(m, r, live, apply.PlanOptions{Unrenderable: map[string]string{"local/secretive": "cannot resolve"}})
+	s := apply.BuildPlan(m, r, live, apply.PlanOptions{Unrenderable: map[object.Ref]string{object.SinkRef("local", "secretive"): "cannot resolve"}})
 	var got []string
 	for _, ch := range s.Plan.Changes {
 		got = append(got, string(ch.Action)+" "+ch.Name)

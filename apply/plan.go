@@ -9,6 +9,7 @@ import (
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // PlanOptions tune planning.
@@ -25,12 +26,12 @@ type PlanOptions struct {
 	// ReadFile reads a deployed worker file; it returns (nil, nil) when the
 	// file does not exist.
 	ReadFile func(path string) ([]byte, error)
-	// Unrenderable lists sinks, by "cluster/name", whose config could not
+	// Unrenderable lists sinks whose config could not
 	// be rendered (a secret reference that does not resolve), with why.
 	// Such a sink gets no change: its error is Contained, so apply carries
 	// out every other change, and prune never deletes it, since it is
 	// still declared.
-	Unrenderable map[string]string
+	Unrenderable map[object.Ref]string
 }
 
 // Desired is a sink's rendered config, secrets resolved, for apply to send.
@@ -53,38 +54,27 @@ type WorkerDesired struct {
 type Session struct {
 	Plan     *diff.Plan
 	Clusters map[string]*ClusterState
-	Sinks    map[string]*Desired       // by "cluster/name"
-	Workers  map[string]*WorkerDesired // by "cluster/name"
+	Sinks    map[object.Ref]*Desired
+	Workers  map[object.Ref]*WorkerDesired
 }
 
-func key(cluster, name string) string { return cluster + "/" + name }
-
-func (o PlanOptions) targeted(cluster, name string) bool {
+// targeted reports whether --target names the object, as NAME or as
+// CLUSTER/NAME.
+func (o PlanOptions) targeted(r object.Ref) bool {
 	if len(o.Targets) == 0 {
 		return true
 	}
 	for _, t := range o.Targets {
-		if t == name || t == key(cluster, name) {
+		if t == r.Name || t == r.Qualified() {
 			return true
 		}
 	}
 	return false
 }
 
-// connectState maps a manifest state to the Connect REST API's.
-func connectState(s string) string {
-	switch s {
-	case manifest.StatePaused:
-		return diff.Paused
-	case manifest.StateStopped:
-		return diff.Stopped
-	}
-	return diff.Running
-}
-
 // BuildPlan compares the rendered manifest with the clusters' live state.
 func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*ClusterState, o PlanOptions) *Session {
-	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: map[string]*Desired{}, Workers: map[string]*WorkerDesired{}}
+	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: map[object.Ref]*Desired{}, Workers: map[object.Ref]*WorkerDesired{}}
 	p := s.Plan
 	for _, c := range m.Clusters {
 		cs := live[c.Name]
@@ -96,13 +86,14 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 		var blocked []string
 		for _, rs := range r.Sinks {
 			sk := rs.Sink
-			if sk.Cluster != c.Name || !o.targeted(c.Name, sk.Name) {
+			ref := object.SinkRef(c.Name, sk.Name)
+			if sk.Cluster != c.Name || !o.targeted(ref) {
 				continue
 			}
-			if why, bad := o.Unrenderable[key(c.Name, sk.Name)]; bad {
+			if why, bad := o.Unrenderable[ref]; bad {
 				blocked = append(blocked, sk.Name)
 				p.Findings = append(p.Findings, diff.Finding{
-					Severity: diff.SevError, Section: "connectors", Cluster: c.Name, Subject: "sink " + sk.Name,
+					Severity: diff.SevError, Section: diff.SectionConnectors, Subject: object.SinkRef(c.Name, sk.Name),
 					Message:   "not planned: " + why,
 					Hint:      "fix the secret reference; the other changes are applied",
 					Contained: true,
@@ -110,10 +101,10 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 				continue
 			}
 			d := &Desired{Sink: sk, Config: rs.Config, Sensitive: sensitiveKeys(rs.Config, cs.PasswordKeys[sk.ConnectorClass()])}
-			s.Sinks[key(c.Name, sk.Name)] = d
+			s.Sinks[ref] = d
 			ignore := append(append([]string{}, c.IgnoreKeys...), sk.IgnoreKeys...)
 			desired = append(desired, diff.Sink{
-				Cluster: c.Name, Name: sk.Name, Config: rs.Config.Values, State: connectState(sk.DesiredState()),
+				Cluster: c.Name, Name: sk.Name, Config: rs.Config.Values, State: sk.DesiredState(),
 				Rules: diff.Rules{Ignore: ignore, Sensitive: func(k string) bool { return d.Sensitive[k] }},
 			})
 			s.sinkFindings(c, cs, sk)
@@ -121,7 +112,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 		if cs.Connectors == nil {
 			p.Unread = append(p.Unread, c.Name)
 			p.Findings = append(p.Findings, diff.Finding{
-				Severity: diff.SevError, Section: "workers", Cluster: c.Name, Subject: "cluster " + c.Name,
+				Severity: diff.SevError, Section: diff.SectionWorkers, Subject: object.ClusterRef(c.Name),
 				Message:   fmt.Sprintf("cannot read the connectors: %v", cs.ReadErr),
 				Hint:      "check that at least one worker's url is reachable from here",
 				Contained: true,
@@ -130,7 +121,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 		}
 		liveConns := map[string]diff.Connector{}
 		for name, conn := range cs.Connectors {
-			if len(o.Targets) > 0 && !o.targeted(c.Name, name) {
+			if len(o.Targets) > 0 && !o.targeted(object.SinkRef(c.Name, name)) {
 				continue
 			}
 			liveConns[name] = toDiffConnector(conn)
@@ -144,7 +135,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 		for _, ch := range changes {
 			if len(ch.Unverifiable) > 0 {
 				p.Findings = append(p.Findings, diff.Finding{
-					Severity: diff.SevInfo, Section: "connectors", Cluster: c.Name, Subject: "sink " + ch.Name,
+					Severity: diff.SevInfo, Section: diff.SectionConnectors, Subject: ch.Ref,
 					Message: fmt.Sprintf("the worker masks %s, so %s not compared", strings.Join(ch.Unverifiable, ", "),
 						plural(len(ch.Unverifiable), "it was", "they were")),
 				})
@@ -195,7 +186,7 @@ func (s *Session) planWorkersFindings(c *manifest.Cluster, cs *ClusterState) {
 	for _, w := range cs.Workers {
 		if !w.Reachable() {
 			p.Findings = append(p.Findings, diff.Finding{
-				Severity: diff.SevWarning, Section: "workers", Cluster: c.Name, Subject: "worker " + w.Name,
+				Severity: diff.SevWarning, Section: diff.SectionWorkers, Subject: object.WorkerRef(c.Name, w.Name),
 				Message: fmt.Sprintf("does not answer at %s: %v", w.URL, w.Err),
 				Hint:    "start it, or correct its url; the plan uses the workers that answer",
 			})
@@ -210,14 +201,14 @@ func (s *Session) planWorkersFindings(c *manifest.Cluster, cs *ClusterState) {
 		}
 		sort.Strings(parts)
 		p.Findings = append(p.Findings, diff.Finding{
-			Severity: diff.SevError, Section: "workers", Cluster: c.Name, Subject: "cluster " + c.Name,
+			Severity: diff.SevError, Section: diff.SectionWorkers, Subject: object.ClusterRef(c.Name),
 			Message: "workers disagree on kafka_cluster_id: " + strings.Join(parts, "; "),
 			Hint:    "every worker of one cluster must use the same Kafka cluster: check bootstrapServers and each worker's url",
 		})
 	}
 	for _, id := range cs.UndeclaredWorkers() {
 		p.Findings = append(p.Findings, diff.Finding{
-			Severity: diff.SevWarning, Section: "workers", Cluster: c.Name, Subject: "worker " + id,
+			Severity: diff.SevWarning, Section: diff.SectionWorkers, Subject: object.WorkerRef(c.Name, id),
 			Message: "runs connectors or tasks of this cluster but is not declared",
 			Hint:    "declare it under workers:, or check its rest.advertised.host.name and port",
 		})
@@ -229,7 +220,7 @@ func (s *Session) sinkFindings(c *manifest.Cluster, cs *ClusterState, sk *manife
 	class := sk.ConnectorClass()
 	if missing := cs.WorkersMissing(class); len(missing) > 0 {
 		p.Findings = append(p.Findings, diff.Finding{
-			Severity: diff.SevError, Section: "connectors", Cluster: c.Name, Subject: "sink " + sk.Name,
+			Severity: diff.SevError, Section: diff.SectionConnectors, Subject: object.SinkRef(c.Name, sk.Name),
 			Where:   sk.At("class").String(),
 			Message: fmt.Sprintf("connector class %s is not installed on %s", class, strings.Join(missing, ", ")),
 			Hint:    "install the plugin under plugin.path on every worker and restart them",
@@ -239,17 +230,17 @@ func (s *Session) sinkFindings(c *manifest.Cluster, cs *ClusterState, sk *manife
 	if !ok {
 		return
 	}
-	if conn.Status.State == diff.Failed {
+	if conn.Status.State == object.StateFailed {
 		p.Findings = append(p.Findings, diff.Finding{
-			Severity: diff.SevWarning, Section: "connectors", Cluster: c.Name, Subject: "sink " + sk.Name,
+			Severity: diff.SevWarning, Section: diff.SectionConnectors, Subject: object.SinkRef(c.Name, sk.Name),
 			Message: "connector FAILED on " + conn.Status.WorkerID + ": " + FirstLine(conn.Status.Trace),
 			Hint:    "fix the cause, then run apply --restart-failed",
 		})
 	}
 	for _, t := range conn.Status.Tasks {
-		if t.State == diff.Failed {
+		if t.State == object.StateFailed {
 			p.Findings = append(p.Findings, diff.Finding{
-				Severity: diff.SevWarning, Section: "connectors", Cluster: c.Name, Subject: "sink " + sk.Name,
+				Severity: diff.SevWarning, Section: diff.SectionConnectors, Subject: object.SinkRef(c.Name, sk.Name),
 				Message: fmt.Sprintf("task %d FAILED on %s: %s", t.ID, t.WorkerID, FirstLine(t.Trace)),
 				Hint:    "fix the cause, then run apply --restart-failed",
 			})
@@ -265,10 +256,10 @@ func (s *Session) versionFindings(c *manifest.Cluster, cs *ClusterState, changes
 		return
 	}
 	for _, ch := range changes {
-		if ch.StateAfter == diff.Stopped && ch.StateChanged() && !v.AtLeast(3, 5) {
-			d := s.Sinks[key(c.Name, ch.Name)]
+		if ch.StateAfter == object.StateStopped && ch.StateChanged() && !v.AtLeast(3, 5) {
+			d := s.Sinks[ch.Ref]
 			s.Plan.Findings = append(s.Plan.Findings, diff.Finding{
-				Severity: diff.SevError, Section: "connectors", Cluster: c.Name, Subject: "sink " + ch.Name,
+				Severity: diff.SevError, Section: diff.SectionConnectors, Subject: ch.Ref,
 				Where:   d.Sink.At("state").String(),
 				Message: fmt.Sprintf("state stopped needs Kafka Connect 3.5 or newer; a worker runs %s", v),
 				Hint:    "use state: paused, or upgrade the workers",
@@ -301,20 +292,21 @@ func (o PlanOptions) WorkerFilePath(w *manifest.Worker) string {
 }
 
 func (s *Session) planWorkerFiles(m *manifest.Manifest, r *manifest.Rendered, o PlanOptions) {
-	files := map[string]manifest.File{}
+	files := map[object.Ref]manifest.File{}
 	for _, f := range r.WorkerFiles() {
-		files[key(f.Cluster, f.Name)] = f
+		files[object.WorkerRef(f.Cluster, f.Name)] = f
 	}
 	for _, rw := range r.Workers {
 		w := rw.Worker
+		ref := object.WorkerRef(w.Cluster, w.Name)
 		path := o.WorkerFilePath(w)
-		if path == "" || !o.targeted(w.Cluster, w.Name) || o.ReadFile == nil {
+		if path == "" || !o.targeted(ref) || o.ReadFile == nil {
 			continue
 		}
 		data, err := o.ReadFile(path)
 		if err != nil {
 			s.Plan.Findings = append(s.Plan.Findings, diff.Finding{
-				Severity: diff.SevError, Section: "workers", Cluster: w.Cluster, Subject: "worker " + w.Name,
+				Severity: diff.SevError, Section: diff.SectionWorkers, Subject: object.WorkerRef(w.Cluster, w.Name),
 				Message: fmt.Sprintf("cannot read the deployed properties: %v", err),
 			})
 			continue
@@ -328,7 +320,7 @@ func (s *Session) planWorkerFiles(m *manifest.Manifest, r *manifest.Rendered, o 
 			Rendered: rw.Props.Values, Sensitive: rw.Props.Sensitive, Deployed: deployed,
 		})
 		s.Plan.Changes = append(s.Plan.Changes, ch)
-		f := files[key(w.Cluster, w.Name)]
-		s.Workers[key(w.Cluster, w.Name)] = &WorkerDesired{Worker: w, Path: path, Data: f.Data, Mode: uint32(f.Mode)}
+		f := files[ref]
+		s.Workers[ref] = &WorkerDesired{Worker: w, Path: path, Data: f.Data, Mode: uint32(f.Mode)}
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // PlanFileVersion is the format of a saved plan.
@@ -46,12 +47,12 @@ type PlanFile struct {
 // SavedChange is one change of a saved plan.
 type SavedChange struct {
 	Action        diff.Action  `json:"action"`
-	Kind          diff.Kind    `json:"kind"`
+	Kind          object.Kind  `json:"kind"`
 	Cluster       string       `json:"cluster"`
 	Name          string       `json:"name"`
 	Path          string       `json:"path,omitempty"`
-	StateBefore   string       `json:"state_before,omitempty"`
-	StateAfter    string       `json:"state_after,omitempty"`
+	StateBefore   object.State `json:"state_before,omitempty"`
+	StateAfter    object.State `json:"state_after,omitempty"`
 	RestartFailed bool         `json:"restart_failed,omitempty"`
 	Fields        []SavedField `json:"fields,omitempty"`
 	Fingerprint   string       `json:"fingerprint"`
@@ -93,6 +94,11 @@ func SaveChanges(p *diff.Plan) []SavedChange {
 }
 
 func ptr(s string) *string { return &s }
+
+// Ref names the change's object.
+func (c SavedChange) Ref() object.Ref {
+	return object.Ref{Kind: c.Kind, Cluster: c.Cluster, Name: c.Name}
+}
 
 // ManifestDigest returns a digest of the bytes of the manifest files that
 // paths name. A directory stands for the files Load reads in it, so that a
@@ -142,17 +148,18 @@ func (pf *PlanFile) Marshal() ([]byte, error) {
 // whose live state moved or whose change differs. Empty means the saved plan
 // is exactly what apply will do.
 func (pf *PlanFile) Stale(fresh []SavedChange) []string {
-	index := func(cs []SavedChange) map[string]SavedChange {
-		m := map[string]SavedChange{}
+	index := func(cs []SavedChange) map[object.Ref]SavedChange {
+		m := map[object.Ref]SavedChange{}
 		for _, c := range cs {
-			m[string(c.Kind)+" "+c.Cluster+"/"+c.Name] = c
+			m[c.Ref()] = c
 		}
 		return m
 	}
 	saved, now := index(pf.Changes), index(fresh)
 	var out []string
-	for id, s := range saved {
-		n, ok := now[id]
+	for ref, s := range saved {
+		id := ref.String()
+		n, ok := now[ref]
 		switch {
 		case !ok:
 			out = append(out, id+": no longer in the plan")
@@ -162,9 +169,9 @@ func (pf *PlanFile) Stale(fresh []SavedChange) []string {
 			out = append(out, id+": the change to make is different now")
 		}
 	}
-	for id := range now {
-		if _, ok := saved[id]; !ok {
-			out = append(out, id+": new in the plan")
+	for ref := range now {
+		if _, ok := saved[ref]; !ok {
+			out = append(out, ref.String()+": new in the plan")
 		}
 	}
 	sort.Strings(out)
@@ -280,7 +287,8 @@ func LoadPlanKey(path string, create bool) (*PlanKey, error) {
 }
 
 // SecretMACs returns, for each change of p with sensitive fields, the HMAC
-// of their keys and values, by change ID.
+// of their keys and values, by the change's Ref written as a string (a
+// JSON object's keys are strings).
 func (k *PlanKey) SecretMACs(p *diff.Plan) map[string]string {
 	out := map[string]string{}
 	for _, c := range p.Changes {
@@ -294,7 +302,7 @@ func (k *PlanKey) SecretMACs(p *diff.Plan) map[string]string {
 			fmt.Fprintf(h, "%q %t %q %t %q\n", f.Key, f.HasBefore, f.Before, f.HasAfter, f.After)
 		}
 		if n > 0 {
-			out[c.ID()] = hex.EncodeToString(h.Sum(nil))
+			out[c.Ref.String()] = hex.EncodeToString(h.Sum(nil))
 		}
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/internal/testcluster"
+	"github.com/connectsync/connectsync/object"
 )
 
 // Security cases of issue 9 for plan and apply, against the real local
@@ -141,7 +142,7 @@ func TestSecurityPlanKeyAndSecretMACs(t *testing.T) {
 		t.Errorf("key mode %v, dir mode %v", info.Mode(), dinfo.Mode())
 	}
 	plan := func(secret string) *diff.Plan {
-		return &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "sec-s",
+		return &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Ref: object.SinkRef("c", "sec-s"),
 			Fields: []diff.Field{{Key: "auth.password", Before: "old-secret", After: secret, HasBefore: true, HasAfter: true, Sensitive: true},
 				{Key: "tasks.max", Before: "1", After: "2", HasBefore: true, HasAfter: true}}}}}
 	}

@@ -290,7 +290,7 @@ workers:
 	if !strings.Contains(r.stdout, "+ sink "+good) || !strings.Contains(r.stdout, "Apply complete: 1 applied, 0 pending, 0 failed.") {
 		t.Errorf("the sink that can be rendered, on the cluster that can be read, must be applied:\n%s", r)
 	}
-	for _, want := range []string{"cannot resolve secretEnv CRON_UNSET_SECRET_VARIABLE", "not everything was planned", "sink " + bad, "cluster gone"} {
+	for _, want := range []string{"cannot resolve secretEnv CRON_UNSET_SECRET_VARIABLE", "not everything was planned", "sink local/" + bad, "cluster gone"} {
 		if !strings.Contains(r.stdout+r.stderr, want) {
 			t.Errorf("output does not say %q:\n%s", want, r)
 		}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/connectsync/connectsync/object"
 )
 
 // ServerInfo is a worker's answer to GET /.
@@ -32,7 +34,7 @@ type Connector struct {
 
 // ConnectorStatus is a connector's state and its tasks' states.
 type ConnectorStatus struct {
-	State    string // UNASSIGNED, RUNNING, PAUSED, STOPPED, FAILED, RESTARTING
+	State    object.State
 	WorkerID string
 	Trace    string // scrubbed
 	Tasks    []TaskStatus
@@ -41,7 +43,7 @@ type ConnectorStatus struct {
 // TaskStatus is one task's state.
 type TaskStatus struct {
 	ID       int
-	State    string
+	State    object.State
 	WorkerID string
 	Trace    string // scrubbed
 }
@@ -137,12 +139,12 @@ type wireInfo struct {
 
 func (c *Client) status(w *wireStatus) ConnectorStatus {
 	s := ConnectorStatus{
-		State:    w.Connector.State,
+		State:    object.State(w.Connector.State),
 		WorkerID: c.clean(w.Connector.WorkerID),
 		Trace:    c.scrubTrace(w.Connector.Trace),
 	}
 	for _, t := range w.Tasks {
-		s.Tasks = append(s.Tasks, TaskStatus{ID: t.ID, State: t.State, WorkerID: c.clean(t.WorkerID), Trace: c.scrubTrace(t.Trace)})
+		s.Tasks = append(s.Tasks, TaskStatus{ID: t.ID, State: object.State(t.State), WorkerID: c.clean(t.WorkerID), Trace: c.scrubTrace(t.Trace)})
 	}
 	return s
 }
@@ -305,13 +307,6 @@ func (c *Client) PutConfig(ctx context.Context, name string, cfg map[string]stri
 	return out.status == http.StatusCreated, nil
 }
 
-// Initial states for Create (Kafka 3.7+, KIP-980).
-const (
-	StateRunning = "RUNNING"
-	StatePaused  = "PAUSED"
-	StateStopped = "STOPPED"
-)
-
 // Create creates a connector with POST /connectors, in initialState
 // (RUNNING, PAUSED or STOPPED; "" leaves it out, for workers before 3.7).
 //
@@ -322,11 +317,10 @@ const (
 // (a timeout or dropped connection), the returned *Error has
 // AfterUncertainAttempt set: the connector is probably this call's own.
 // Prefer PutConfig, which is idempotent, unless initialState is needed.
-func (c *Client) Create(ctx context.Context, name string, cfg map[string]string, initialState string) error {
-	switch initialState {
-	case "", StateRunning, StatePaused, StateStopped:
-	default:
-		return fmt.Errorf("connect: create %s: initial state %q: want %s, %s or %s", name, initialState, StateRunning, StatePaused, StateStopped)
+func (c *Client) Create(ctx context.Context, name string, cfg map[string]string, initialState object.State) error {
+	if initialState != object.StateAbsent && !initialState.Desirable() {
+		return fmt.Errorf("connect: create %s: initial state %q: want %s, %s or %s", name, initialState,
+			object.StateRunning, object.StatePaused, object.StateStopped)
 	}
 	if cfg == nil {
 		cfg = map[string]string{}
@@ -334,7 +328,7 @@ func (c *Client) Create(ctx context.Context, name string, cfg map[string]string,
 	body := struct {
 		Name         string            `json:"name"`
 		Config       map[string]string `json:"config"`
-		InitialState string            `json:"initial_state,omitempty"`
+		InitialState object.State      `json:"initial_state,omitempty"`
 	}{name, cfg, initialState}
 	out, err := c.do(ctx, request{method: http.MethodPost, path: "/connectors", body: body})
 	if err != nil && out.unsure {

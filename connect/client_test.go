@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/connectsync/connectsync/object"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -199,7 +200,7 @@ func TestCreateAfterTimeoutReportsAlreadyExistsAsUncertain(t *testing.T) {
 	w := newEdgeCaseWorker(t, hang, workerError(409, "Connector orders already exists"))
 	c := newTestClient(t, w.URL, 5, Options{WriteTimeout: 50 * time.Millisecond})
 
-	err := c.Create(context.Background(), "orders", map[string]string{"topics": "orders", "password": "s3cr3t"}, StateStopped)
+	err := c.Create(context.Background(), "orders", map[string]string{"topics": "orders", "password": "s3cr3t"}, object.StateStopped)
 	if !errors.Is(err, ErrAlreadyExists) {
 		t.Fatalf("err = %v, want ErrAlreadyExists", err)
 	}

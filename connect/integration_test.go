@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/internal/testcluster"
+	"github.com/connectsync/connectsync/object"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -44,7 +45,7 @@ func uniqueName(t *testing.T) string {
 
 // waitState polls the connector's status until the connector and all its
 // tasks are in state. A 404 right after a create is expected.
-func waitState(t *testing.T, client *connect.Client, name, state string) connect.ConnectorStatus {
+func waitState(t *testing.T, client *connect.Client, name string, state object.State) connect.ConnectorStatus {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(90 * time.Second)
@@ -59,7 +60,7 @@ func waitState(t *testing.T, client *connect.Client, name, state string) connect
 			for _, task := range s.Tasks {
 				done = done && task.State == state
 			}
-			if state == connect.StateStopped {
+			if state == object.StateStopped {
 				done = s.State == state && len(s.Tasks) == 0
 			}
 			if done {
@@ -122,7 +123,7 @@ func TestIntegrationLifecycle(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("PutConfig (create) = %v, %v", created, err)
 	}
-	waitState(t, client, name, connect.StateRunning)
+	waitState(t, client, name, object.StateRunning)
 
 	cfg["tasks.max"] = "2"
 	created, err = client.PutConfig(ctx, name, cfg)
@@ -156,15 +157,15 @@ func TestIntegrationLifecycle(t *testing.T) {
 	if err := client.Pause(ctx, name); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, client, name, connect.StatePaused)
+	waitState(t, client, name, object.StatePaused)
 	if err := client.Stop(ctx, name); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, client, name, connect.StateStopped)
+	waitState(t, client, name, object.StateStopped)
 	if err := client.Resume(ctx, name); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, client, name, connect.StateRunning)
+	waitState(t, client, name, object.StateRunning)
 	if err := client.Restart(ctx, name, true, true); err != nil {
 		t.Fatal(err)
 	}
@@ -198,10 +199,10 @@ func TestIntegrationCreateStopped(t *testing.T) {
 	t.Cleanup(func() { client.Delete(context.Background(), name) })
 
 	cfg := map[string]string{"connector.class": fileSink, "topics": "connect-it", "file": os.DevNull}
-	if err := client.Create(context.Background(), name, cfg, connect.StateStopped); err != nil {
+	if err := client.Create(context.Background(), name, cfg, object.StateStopped); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, client, name, connect.StateStopped)
+	waitState(t, client, name, object.StateStopped)
 }
 
 func TestIntegrationMissingPluginIsNotRetried(t *testing.T) {

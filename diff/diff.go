@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/connectsync/connectsync/object"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -24,15 +25,6 @@ const (
 	NoOp   Action = "no-op"
 )
 
-// Kind is the kind of object a Change is about.
-type Kind string
-
-// Kinds.
-const (
-	KindSink   Kind = "sink"
-	KindWorker Kind = "worker"
-)
-
 // Field is one key that differs. A key that is absent on one side has
 // HasBefore or HasAfter false.
 type Field struct {
@@ -45,15 +37,15 @@ type Field struct {
 
 // Change is what apply will do to one connector or worker file.
 type Change struct {
-	Action  Action
-	Kind    Kind
-	Cluster string
-	Name    string
+	// Ref names the sink or the worker; its Kind, Cluster and Name are
+	// the change's.
+	object.Ref
+	Action Action
 	// Fields lists the keys that differ, sorted. A create lists every key.
 	Fields []Field
 	// StateBefore and StateAfter are the connector's live and desired
 	// states (RUNNING, PAUSED, STOPPED, ...); equal when the state stays.
-	StateBefore, StateAfter string
+	StateBefore, StateAfter object.State
 	// RestartFailed asks apply to restart the connector's failed tasks.
 	RestartFailed bool
 	// Unverifiable lists keys whose live value the worker masks, so their
@@ -72,11 +64,8 @@ func (c Change) ConfigChanged() bool { return len(c.Fields) > 0 }
 
 // StateChanged reports whether the change moves the connector's state.
 func (c Change) StateChanged() bool {
-	return c.Kind == KindSink && c.Action != Delete && c.StateBefore != c.StateAfter
+	return c.Kind == object.KindSink && c.Action != Delete && c.StateBefore != c.StateAfter
 }
-
-// ID names the object: sink local/orders-to-cassandra.
-func (c Change) ID() string { return string(c.Kind) + " " + c.Cluster + "/" + c.Name }
 
 // Masks are the values some Connect distributions return instead of a
 // password (Confluent Platform 7.9.3+ and 8.x, the validate endpoint).

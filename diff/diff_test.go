@@ -3,6 +3,7 @@ package diff
 import (
 	"testing"
 
+	"github.com/connectsync/connectsync/object"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -47,24 +48,24 @@ func TestPlanSinks(t *testing.T) {
 	liveCfg := map[string]string{"connector.class": "X", "tasks.max": "1", "name": "n"}
 	for _, tc := range []struct {
 		name        string
-		desired     string
+		desired     object.State
 		live        *Connector
 		o           SinkOptions
 		wantAction  Action
-		wantBefore  string
+		wantBefore  object.State
 		wantRestart bool
 	}{
-		{"absent is created", Running, nil, SinkOptions{}, Create, "", false},
-		{"running stays", Running, &Connector{Config: liveCfg, State: Running}, SinkOptions{}, NoOp, Running, false},
-		{"unassigned is not resumed", Running, &Connector{Config: liveCfg, State: Unassigned}, SinkOptions{}, NoOp, Running, false},
-		{"failed is not resumed", Running, &Connector{Config: liveCfg, State: Failed}, SinkOptions{}, NoOp, Running, false},
-		{"failed is restarted on request", Running, &Connector{Config: liveCfg, State: Failed}, SinkOptions{RestartFailed: true}, NoOp, Running, true},
-		{"failed task is restarted on request", Running, &Connector{Config: liveCfg, State: Running, Tasks: []Task{{ID: 0, State: Failed}}}, SinkOptions{RestartFailed: true}, NoOp, Running, true},
-		{"paused is resumed", Running, &Connector{Config: liveCfg, State: Paused}, SinkOptions{}, Update, Paused, false},
-		{"running is paused", Paused, &Connector{Config: liveCfg, State: Running}, SinkOptions{}, Update, Running, false},
-		{"paused is stopped", Stopped, &Connector{Config: liveCfg, State: Paused}, SinkOptions{}, Update, Paused, false},
-		{"stopped stays", Stopped, &Connector{Config: liveCfg, State: Stopped}, SinkOptions{}, NoOp, Stopped, false},
-		{"unassigned is paused", Paused, &Connector{Config: liveCfg, State: Unassigned}, SinkOptions{}, Update, Unassigned, false},
+		{"absent is created", object.StateRunning, nil, SinkOptions{}, Create, "", false},
+		{"running stays", object.StateRunning, &Connector{Config: liveCfg, State: object.StateRunning}, SinkOptions{}, NoOp, object.StateRunning, false},
+		{"unassigned is not resumed", object.StateRunning, &Connector{Config: liveCfg, State: object.StateUnassigned}, SinkOptions{}, NoOp, object.StateRunning, false},
+		{"failed is not resumed", object.StateRunning, &Connector{Config: liveCfg, State: object.StateFailed}, SinkOptions{}, NoOp, object.StateRunning, false},
+		{"failed is restarted on request", object.StateRunning, &Connector{Config: liveCfg, State: object.StateFailed}, SinkOptions{RestartFailed: true}, NoOp, object.StateRunning, true},
+		{"failed task is restarted on request", object.StateRunning, &Connector{Config: liveCfg, State: object.StateRunning, Tasks: []Task{{ID: 0, State: object.StateFailed}}}, SinkOptions{RestartFailed: true}, NoOp, object.StateRunning, true},
+		{"paused is resumed", object.StateRunning, &Connector{Config: liveCfg, State: object.StatePaused}, SinkOptions{}, Update, object.StatePaused, false},
+		{"running is paused", object.StatePaused, &Connector{Config: liveCfg, State: object.StateRunning}, SinkOptions{}, Update, object.StateRunning, false},
+		{"paused is stopped", object.StateStopped, &Connector{Config: liveCfg, State: object.StatePaused}, SinkOptions{}, Update, object.StatePaused, false},
+		{"stopped stays", object.StateStopped, &Connector{Config: liveCfg, State: object.StateStopped}, SinkOptions{}, NoOp, object.StateStopped, false},
+		{"unassigned is paused", object.StatePaused, &Connector{Config: liveCfg, State: object.StateUnassigned}, SinkOptions{}, Update, object.StateUnassigned, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			live := map[string]Connector{}
@@ -86,11 +87,11 @@ func TestPlanSinks(t *testing.T) {
 
 func TestPrune(t *testing.T) {
 	live := map[string]Connector{
-		"declared":       {Config: map[string]string{"a": "1"}, State: Running},
-		"made-by-hand":   {Config: map[string]string{"a": "1", "db.password": "p"}, State: Running},
-		"manual-keep-me": {Config: map[string]string{"a": "1"}, State: Running},
+		"declared":       {Config: map[string]string{"a": "1"}, State: object.StateRunning},
+		"made-by-hand":   {Config: map[string]string{"a": "1", "db.password": "p"}, State: object.StateRunning},
+		"manual-keep-me": {Config: map[string]string{"a": "1"}, State: object.StateRunning},
 	}
-	desired := []Sink{{Cluster: "c", Name: "declared", Config: map[string]string{"a": "1"}, State: Running}}
+	desired := []Sink{{Cluster: "c", Name: "declared", Config: map[string]string{"a": "1"}, State: object.StateRunning}}
 	if got := PlanSinks("c", desired, live, SinkOptions{}); len(got) != 1 {
 		t.Fatalf("prune off: got %d changes, want only the declared one", len(got))
 	}
@@ -110,10 +111,10 @@ func TestPrune(t *testing.T) {
 
 func TestFingerprintLeavesSensitiveValuesOut(t *testing.T) {
 	sens := func(k string) bool { return k == "pw" }
-	a := Fingerprint(map[string]string{"pw": "one", "x": "1"}, Running, sens)
-	b := Fingerprint(map[string]string{"pw": "two", "x": "1"}, Running, sens)
-	c := Fingerprint(map[string]string{"pw": "one", "x": "2"}, Running, sens)
-	d := Fingerprint(map[string]string{"pw": "one", "x": "1"}, Paused, sens)
+	a := Fingerprint(map[string]string{"pw": "one", "x": "1"}, object.StateRunning, sens)
+	b := Fingerprint(map[string]string{"pw": "two", "x": "1"}, object.StateRunning, sens)
+	c := Fingerprint(map[string]string{"pw": "one", "x": "2"}, object.StateRunning, sens)
+	d := Fingerprint(map[string]string{"pw": "one", "x": "1"}, object.StatePaused, sens)
 	if a != b {
 		t.Error("the fingerprint depends on a sensitive value")
 	}

@@ -6,26 +6,16 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-)
 
-// Connector states as the Connect REST API reports them.
-const (
-	Running    = "RUNNING"
-	Paused     = "PAUSED"
-	Stopped    = "STOPPED"
-	Failed     = "FAILED"
-	Unassigned = "UNASSIGNED"
-	Restarting = "RESTARTING"
-	// Absent is the state of a connector that does not exist.
-	Absent = ""
+	"github.com/connectsync/connectsync/object"
 )
 
 // Sink is a connector as the manifest wants it.
 type Sink struct {
 	Cluster, Name string
 	Config        map[string]string
-	// State is Running, Paused or Stopped.
-	State string
+	// State is StateRunning, StatePaused or StateStopped.
+	State object.State
 	Rules Rules
 }
 
@@ -33,23 +23,24 @@ type Sink struct {
 type Connector struct {
 	Name   string
 	Config map[string]string
-	State  string
+	State  object.State
 	Trace  string
 	Tasks  []Task
 }
 
 // Task is one task's live status.
 type Task struct {
-	ID              int
-	State, WorkerID string
-	Trace           string
+	ID       int
+	State    object.State
+	WorkerID string
+	Trace    string
 }
 
 // FailedTasks returns the connector's failed tasks.
 func (c Connector) FailedTasks() []Task {
 	var out []Task
 	for _, t := range c.Tasks {
-		if t.State == Failed {
+		if t.State == object.StateFailed {
 			out = append(out, t)
 		}
 	}
@@ -91,18 +82,18 @@ func PlanSinks(cluster string, desired []Sink, live map[string]Connector, o Sink
 	for _, s := range desired {
 		declared[s.Name] = true
 		c, exists := live[s.Name]
-		ch := Change{Kind: KindSink, Cluster: cluster, Name: s.Name, StateAfter: s.State}
+		ch := Change{Ref: object.SinkRef(cluster, s.Name), StateAfter: s.State}
 		if !exists {
 			ch.Action = Create
 			ch.Fields, _ = Configs(nil, s.Config, s.Rules)
-			ch.Fingerprint = Fingerprint(nil, Absent, s.Rules.Sensitive)
+			ch.Fingerprint = Fingerprint(nil, object.StateAbsent, s.Rules.Sensitive)
 			out = append(out, ch)
 			continue
 		}
 		ch.StateBefore = effectiveState(c.State, s.State)
 		ch.Fields, ch.Unverifiable = Configs(c.Config, s.Config, s.Rules)
 		ch.Fingerprint = Fingerprint(c.Config, c.State, s.Rules.Sensitive)
-		ch.RestartFailed = o.RestartFailed && s.State == Running && (c.State == Failed || len(c.FailedTasks()) > 0)
+		ch.RestartFailed = o.RestartFailed && s.State == object.StateRunning && (c.State == object.StateFailed || len(c.FailedTasks()) > 0)
 		ch.Action = NoOp
 		if ch.ConfigChanged() || ch.StateChanged() {
 			ch.Action = Update
@@ -118,7 +109,7 @@ func PlanSinks(cluster string, desired []Sink, live map[string]Connector, o Sink
 			rules := Rules{Sensitive: o.Sensitive}
 			fields, _ := Configs(c.Config, nil, rules)
 			out = append(out, Change{
-				Action: Delete, Kind: KindSink, Cluster: cluster, Name: name,
+				Ref: object.SinkRef(cluster, name), Action: Delete,
 				Fields: fields, StateBefore: c.State,
 				Fingerprint: Fingerprint(c.Config, c.State, o.Sensitive),
 			})
@@ -131,11 +122,11 @@ func PlanSinks(cluster string, desired []Sink, live map[string]Connector, o Sink
 // the same: a running connector whose tasks are being (re)assigned, or that
 // failed, is still meant to run; apply does not "resume" it. A failed one is
 // a finding, and --restart-failed restarts it.
-func effectiveState(live, desired string) string {
+func effectiveState(live, desired object.State) object.State {
 	switch live {
-	case Unassigned, Restarting, Failed:
-		if desired == Running {
-			return Running
+	case object.StateUnassigned, object.StateRestarting, object.StateFailed:
+		if desired == object.StateRunning {
+			return object.StateRunning
 		}
 	}
 	return live
@@ -162,12 +153,12 @@ type WorkerFile struct {
 // PlanWorker compares a worker's rendered properties with its deployed file.
 func PlanWorker(w WorkerFile) Change {
 	rules := Rules{Sensitive: func(k string) bool { return w.Sensitive[k] }}
-	ch := Change{Kind: KindWorker, Cluster: w.Cluster, Name: w.Name, Path: w.Path, Action: NoOp}
+	ch := Change{Ref: object.WorkerRef(w.Cluster, w.Name), Path: w.Path, Action: NoOp}
 	ch.Fields, _ = configsAll(w.Deployed, w.Rendered, rules)
 	switch {
 	case w.Deployed == nil:
 		ch.Action = Create
-		ch.Fingerprint = Fingerprint(nil, Absent, rules.Sensitive)
+		ch.Fingerprint = Fingerprint(nil, object.StateAbsent, rules.Sensitive)
 	default:
 		ch.Fingerprint = Fingerprint(w.Deployed, "", rules.Sensitive)
 		if len(ch.Fields) > 0 {
@@ -215,8 +206,8 @@ func unionKeys(a, b map[string]string) []string {
 // over its sorted keys and values and its state. Sensitive values are left
 // out, so that a plan file cannot be used to test guesses of a secret; a
 // change to one still shows, as a different plan, when apply plans again.
-func Fingerprint(cfg map[string]string, state string, sensitive func(string) bool) string {
-	if cfg == nil && state == Absent {
+func Fingerprint(cfg map[string]string, state object.State, sensitive func(string) bool) string {
+	if cfg == nil && state == object.StateAbsent {
 		return "absent"
 	}
 	h := sha256.New()
@@ -246,16 +237,47 @@ const (
 	SevInfo    Severity = "info"
 )
 
+// Section groups a plan's findings. Its value is its rank: sections are
+// printed from the cluster down to the sink.
+type Section int
+
+// Sections, in the order the plan prints them.
+const (
+	SectionWorkers Section = iota
+	SectionConnectors
+	SectionPreflight
+)
+
+var sections = [...]struct{ name, title string }{
+	SectionWorkers:    {"workers", "Workers"},
+	SectionConnectors: {"connectors", "Connectors"},
+	SectionPreflight:  {"preflight", "Preflight"},
+}
+
+// String is the section's name in machine output: "workers".
+func (s Section) String() string {
+	if s < 0 || int(s) >= len(sections) {
+		return fmt.Sprintf("section(%d)", int(s))
+	}
+	return sections[s].name
+}
+
+// Title is the section's heading in the plan: "Workers".
+func (s Section) Title() string {
+	if s < 0 || int(s) >= len(sections) {
+		return s.String()
+	}
+	return sections[s].title
+}
+
 // Finding is something plan noticed that is not a change: an unreachable
 // worker, a missing plugin, failed tasks, a preflight problem.
 type Finding struct {
 	Severity Severity
-	// Section groups findings in the plan: "workers", "connectors",
-	// "preflight".
-	Section string
-	Cluster string
-	// Subject names what the finding is about: a worker, a connector.
-	Subject string
+	Section  Section
+	// Subject is what the finding is about: a cluster, a worker, a
+	// connector. Its Cluster is the finding's cluster.
+	Subject object.Ref
 	// Where is a manifest location, file:line:col, when there is one.
 	Where   string
 	Message string
@@ -287,36 +309,28 @@ func (p *Plan) Sort() {
 			return a.Cluster < b.Cluster
 		}
 		if a.Kind != b.Kind {
-			return a.Kind == KindWorker
+			return a.Kind == object.KindWorker
 		}
 		return a.Name < b.Name
 	})
-	sort.SliceStable(p.Findings, func(i, j int) bool {
-		a, b := p.Findings[i], p.Findings[j]
-		if ra, rb := sectionRank(a.Section), sectionRank(b.Section); ra != rb {
-			return ra < rb
+	SortFindings(p.Findings)
+}
+
+// SortFindings orders findings by section (workers, connectors, preflight),
+// cluster, subject, place and message, for stable output.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Section != b.Section {
+			return a.Section < b.Section
 		}
-		for _, c := range [][2]string{{a.Section, b.Section}, {a.Cluster, b.Cluster}, {a.Subject, b.Subject}, {a.Where, b.Where}, {a.Message, b.Message}} {
+		for _, c := range [][2]string{{a.Subject.Cluster, b.Subject.Cluster}, {a.Subject.String(), b.Subject.String()}, {a.Where, b.Where}, {a.Message, b.Message}} {
 			if c[0] != c[1] {
 				return c[0] < c[1]
 			}
 		}
 		return false
 	})
-}
-
-// sectionRank orders the plan's finding sections from the cluster down to
-// the sink: workers, connectors, preflight, then any other.
-func sectionRank(s string) int {
-	switch s {
-	case "workers":
-		return 0
-	case "connectors":
-		return 1
-	case "preflight":
-		return 2
-	}
-	return 3
 }
 
 // Counts returns how many objects are created, changed, deleted, and how

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // ClusterInput is what was read of one live cluster.
@@ -38,14 +39,26 @@ type Layout struct {
 // Declared is what existing manifests already declare, each with the file
 // that declares it.
 type Declared struct {
-	Clusters map[string]string // by name
-	Workers  map[string]string // by "cluster/name" and by URL
-	Sinks    map[string]string // by "cluster/name"
+	Clusters   map[string]string     // by name
+	Workers    map[object.Ref]string // by reference
+	WorkerURLs map[string]string     // by URL, without a trailing /
+	Sinks      map[object.Ref]string // by reference
+}
+
+// worker returns the file that declares a worker, found by its reference
+// or its URL.
+func (d Declared) worker(r object.Ref, url string) (string, bool) {
+	if f, ok := d.Workers[r]; ok {
+		return f, true
+	}
+	f, ok := d.WorkerURLs[strings.TrimSuffix(url, "/")]
+	return f, ok
 }
 
 // DeclaredBy indexes a loaded manifest.
 func DeclaredBy(m *manifest.Manifest) Declared {
-	d := Declared{Clusters: map[string]string{}, Workers: map[string]string{}, Sinks: map[string]string{}}
+	d := Declared{Clusters: map[string]string{}, Workers: map[object.Ref]string{}, WorkerURLs: map[string]string{},
+		Sinks: map[object.Ref]string{}}
 	if m == nil {
 		return d
 	}
@@ -53,11 +66,11 @@ func DeclaredBy(m *manifest.Manifest) Declared {
 		d.Clusters[c.Name] = c.Src.File
 	}
 	for _, w := range m.Workers {
-		d.Workers[w.Cluster+"/"+w.Name] = w.Src.File
-		d.Workers[strings.TrimSuffix(w.URL, "/")] = w.Src.File
+		d.Workers[object.WorkerRef(w.Cluster, w.Name)] = w.Src.File
+		d.WorkerURLs[strings.TrimSuffix(w.URL, "/")] = w.Src.File
 	}
 	for _, s := range m.Sinks {
-		d.Sinks[s.Cluster+"/"+s.Name] = s.Src.File
+		d.Sinks[object.SinkRef(s.Cluster, s.Name)] = s.Src.File
 	}
 	return d
 }
@@ -67,8 +80,8 @@ type Output struct {
 	// Path is the file's path; "" is standard output.
 	Path string
 	Data []byte
-	// What lists the objects in it, as "sink local/orders".
-	What []string
+	// What lists the objects in it.
+	What []object.Ref
 }
 
 // Result is everything one import produces.
@@ -103,39 +116,39 @@ func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 	var namer Namer
 	sort.Slice(inputs, func(i, j int) bool { return inputs[i].Name < inputs[j].Name })
 	single := Document{Comment: header(o.Source)}
-	var singleWhat []string
+	var singleWhat []object.Ref
 	for _, in := range inputs {
 		clusterDoc := Document{Comment: header(o.Source)}
-		var clusterWhat []string
+		var clusterWhat []object.Ref
 		clusterPath := o.target(in.Name + ".yaml")
-		skip := func(subject string, by map[string]string, keys ...string) bool {
-			for _, k := range keys {
-				if f, ok := by[k]; ok && !(o.Overwrite && samePath(f, clusterPath)) {
-					res.Notes = append(res.Notes, Note{Subject: subject, Kind: Skipped, Message: "already declared in " + f})
-					return true
-				}
+		skip := func(subject object.Ref, f string, declared bool) bool {
+			if declared && !(o.Overwrite && samePath(f, clusterPath)) {
+				res.Notes = append(res.Notes, Note{Subject: subject, Kind: Skipped, Message: "already declared in " + f})
+				return true
 			}
 			return false
 		}
+		clusterRef := object.ClusterRef(in.Name)
 
 		_, clusterDeclared := declared.Clusters[in.Name]
 		if len(in.WorkerFiles) > 0 {
 			cr := Cluster(in.Name, in.WorkerFiles, &namer)
 			if bad := cr.Check(); len(bad) > 0 {
-				cr.Notes = append(cr.Notes, Note{Subject: "cluster " + in.Name, Kind: Inexpressible,
+				cr.Notes = append(cr.Notes, Note{Subject: clusterRef, Kind: Inexpressible,
 					Message: "the manifest renders these worker properties differently from the files: " + strings.Join(bad, ", ")})
 			}
-			if !skip("cluster "+in.Name, declared.Clusters, in.Name) {
+			if f, ok := declared.Clusters[in.Name]; !skip(clusterRef, f, ok) {
 				clusterDoc.Clusters = append(clusterDoc.Clusters, cr.Cluster)
-				clusterWhat = append(clusterWhat, "cluster "+in.Name)
+				clusterWhat = append(clusterWhat, clusterRef)
 				clusterDeclared = true
 			}
 			for _, w := range cr.Workers {
-				if skip("worker "+in.Name+"/"+w.Name, declared.Workers, in.Name+"/"+w.Name, strings.TrimSuffix(w.URL, "/")) {
+				ref := object.WorkerRef(in.Name, w.Name)
+				if f, ok := declared.worker(ref, w.URL); skip(ref, f, ok) {
 					continue
 				}
 				clusterDoc.Workers = append(clusterDoc.Workers, w)
-				clusterWhat = append(clusterWhat, "worker "+in.Name+"/"+w.Name)
+				clusterWhat = append(clusterWhat, ref)
 			}
 			res.Secrets = append(res.Secrets, cr.Secrets...)
 			for _, v := range cr.secretValues {
@@ -144,15 +157,16 @@ func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 			res.Notes = append(res.Notes, cr.Notes...)
 		} else {
 			for _, w := range in.Workers {
-				if skip("worker "+in.Name+"/"+w.Name, declared.Workers, in.Name+"/"+w.Name, strings.TrimSuffix(w.URL, "/")) {
+				ref := object.WorkerRef(in.Name, w.Name)
+				if f, ok := declared.worker(ref, w.URL); skip(ref, f, ok) {
 					continue
 				}
 				clusterDoc.Workers = append(clusterDoc.Workers, &manifest.Worker{Name: w.Name, Cluster: in.Name, URL: w.URL})
-				clusterWhat = append(clusterWhat, "worker "+in.Name+"/"+w.Name)
+				clusterWhat = append(clusterWhat, ref)
 			}
 		}
 		if !clusterDeclared {
-			res.Notes = append(res.Notes, Note{Subject: "cluster " + in.Name, Kind: Inexpressible, Message: fmt.Sprintf(
+			res.Notes = append(res.Notes, Note{Subject: clusterRef, Kind: Inexpressible, Message: fmt.Sprintf(
 				"not declared, and the REST API does not tell a worker's group.id or storage topics: "+
 					"declare it (name: %s, bootstrapServers, groupId, storage.config/offset/status.topic, converters.key/value.class) "+
 					"in a manifest, or import again with --workers-dir DIR", in.Name)})
@@ -162,12 +176,12 @@ func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 		conns := append([]Connector{}, in.Connectors...)
 		sort.Slice(conns, func(i, j int) bool { return conns[i].Name < conns[j].Name })
 		for _, c := range conns {
-			subject := "sink " + in.Name + "/" + c.Name
+			subject := object.SinkRef(in.Name, c.Name)
 			sinkPath := clusterPath
 			if o.Layout.Dir != "" {
 				sinkPath = filepath.Join(o.Layout.Dir, in.Name, c.Name+".yaml")
 			}
-			if f, ok := declared.Sinks[in.Name+"/"+c.Name]; ok && !(o.Overwrite && samePath(f, sinkPath)) {
+			if f, ok := declared.Sinks[subject]; ok && !(o.Overwrite && samePath(f, sinkPath)) {
 				res.Notes = append(res.Notes, Note{Subject: subject, Kind: Skipped, Message: "already declared in " + f})
 				continue
 			}
@@ -180,7 +194,7 @@ func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 			if o.Layout.Dir != "" {
 				res.Files = append(res.Files, Output{Path: sinkPath,
 					Data: Document{Comment: header(o.Source), Sinks: []*manifest.Sink{sr.Sink}}.Marshal(),
-					What: []string{subject}})
+					What: []object.Ref{subject}})
 				continue
 			}
 			clusterDoc.Sinks = append(clusterDoc.Sinks, sr.Sink)
@@ -205,7 +219,7 @@ func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 		if res.Notes[i].Kind != res.Notes[j].Kind {
 			return res.Notes[i].Kind > res.Notes[j].Kind
 		}
-		return res.Notes[i].Subject < res.Notes[j].Subject
+		return res.Notes[i].Subject.Compare(res.Notes[j].Subject) < 0
 	})
 	return res
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/connectsync/connectsync/object"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -33,11 +34,11 @@ func TestBuildLayoutAndDeclared(t *testing.T) {
 	}
 
 	declared := Declared{
-		Clusters: map[string]string{},
-		Workers:  map[string]string{"http://w1:8083": "mine.yaml"},
-		Sinks: map[string]string{
-			"prod/masked":         "mine.yaml",
-			"prod/clicks-to-file": filepath.Join(dir, "prod", "clicks-to-file.yaml"),
+		Clusters:   map[string]string{},
+		WorkerURLs: map[string]string{"http://w1:8083": "mine.yaml"},
+		Sinks: map[object.Ref]string{
+			object.SinkRef("prod", "masked"):         "mine.yaml",
+			object.SinkRef("prod", "clicks-to-file"): filepath.Join(dir, "prod", "clicks-to-file.yaml"),
 		},
 	}
 	for _, tc := range []struct {
@@ -54,7 +55,7 @@ func TestBuildLayoutAndDeclared(t *testing.T) {
 		var skipped []string
 		for _, n := range r.Notes {
 			if n.Kind == Skipped {
-				skipped = append(skipped, n.Subject)
+				skipped = append(skipped, n.Subject.String())
 			}
 		}
 		if !strings.Contains(strings.Join(skipped, ","), "sink prod/masked") {

@@ -19,6 +19,7 @@ import (
 	"github.com/connectsync/connectsync/internal/cli"
 	"github.com/connectsync/connectsync/internal/testcluster"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
@@ -102,7 +103,7 @@ func (h *handMade) do(method, path string, body []byte) {
 }
 
 // waitStates waits until every connector reports the wanted state.
-func (h *handMade) waitStates(want map[string]string) {
+func (h *handMade) waitStates(want map[string]object.State) {
 	h.t.Helper()
 	cl, err := connect.New(h.url, connect.Options{})
 	if err != nil {
@@ -203,7 +204,7 @@ func TestImportRoundTrip(t *testing.T) {
 	}))
 	h.do(http.MethodPut, "/connectors/"+paused+"/pause", nil)
 	h.do(http.MethodPut, "/connectors/"+stopped+"/stop", nil)
-	h.waitStates(map[string]string{paused: "PAUSED", stopped: "STOPPED", running: "RUNNING",
+	h.waitStates(map[string]object.State{paused: "PAUSED", stopped: "STOPPED", running: "RUNNING",
 		placeholder: "RUNNING", untyped: "RUNNING", dsAuth: "RUNNING", dsSSL: "RUNNING"})
 	glob := p + "*"
 
@@ -334,7 +335,7 @@ func TestImportWorkerFiles(t *testing.T) {
 	h := &handMade{t: t, url: c.WorkerURLs[0], prefix: fmt.Sprintf("imp-%d-", time.Now().UnixNano()%1e9)}
 	name := h.put("fs-w", map[string]string{"connector.class": fileSink, "tasks.max": "1",
 		"topics": h.prefix + "w", "file": ".cluster/" + h.prefix + "w.txt"})
-	h.waitStates(map[string]string{name: "RUNNING"})
+	h.waitStates(map[string]object.State{name: "RUNNING"})
 	workers := filepath.Join(c.Dir, "render")
 	dir := t.TempDir()
 	args := []string{"import", "--cluster", "local", "--connector", h.prefix + "*", "--workers-dir", workers, "-o", dir}
@@ -435,7 +436,7 @@ func TestImportFromManifest(t *testing.T) {
 	}
 	declared := h.put("fs-declared", cfg("x"))
 	other := h.put("fs-other", cfg("y"))
-	h.waitStates(map[string]string{declared: "RUNNING", other: "RUNNING"})
+	h.waitStates(map[string]object.State{declared: "RUNNING", other: "RUNNING"})
 	dir := t.TempDir()
 	m := filepath.Join(dir, "connect.yaml")
 	sinks := fmt.Sprintf("  - {name: %s, cluster: local, class: %s, topics: {%sx: {}}, config: {file: .cluster/%sx.txt}}\n",

@@ -20,6 +20,7 @@ import (
 
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // Connector is one live connector, as a worker reports it.
@@ -28,7 +29,7 @@ type Connector struct {
 	// Config is the stored config; its "name" key is ignored.
 	Config map[string]string
 	// State is the Connect state: RUNNING, PAUSED, STOPPED, FAILED, ...
-	State string
+	State object.State
 	// Passwords are the keys the connector's plugin types as PASSWORD.
 	Passwords map[string]bool
 }
@@ -37,8 +38,8 @@ type Connector struct {
 // {secretEnv: Env}, and the user sets Env before plan.
 type Secret struct {
 	Env string
-	// Subject is the object, as "sink local/orders" or "cluster local".
-	Subject string
+	// Subject is the object the secret belongs to.
+	Subject object.Ref
 	Key     string
 	// Masked says the worker returned a mask, not the value: the real
 	// value could not be read.
@@ -47,7 +48,7 @@ type Secret struct {
 
 // Note is something the user should know about one imported object.
 type Note struct {
-	Subject string
+	Subject object.Ref
 	Kind    NoteKind
 	Message string
 }
@@ -158,10 +159,10 @@ func Sink(c Connector, namer *Namer) *SinkResult {
 		return res
 	}
 	res = sinkWith(c, namer, true)
-	res.Notes = append(res.Notes, Note{Subject: "sink " + c.Cluster + "/" + c.Name, Kind: Untyped,
+	res.Notes = append(res.Notes, Note{Subject: object.SinkRef(c.Cluster, c.Name), Kind: Untyped,
 		Message: "its keys do not fit the typed fields exactly: every key is written under config:"})
 	if bad := res.Check(); len(bad) > 0 {
-		res.Notes = append(res.Notes, Note{Subject: "sink " + c.Cluster + "/" + c.Name, Kind: Inexpressible,
+		res.Notes = append(res.Notes, Note{Subject: object.SinkRef(c.Cluster, c.Name), Kind: Inexpressible,
 			Message: "the manifest renders " + strings.Join(bad, ", ") + " differently from the live config"})
 	}
 	return res
@@ -192,9 +193,10 @@ func sinkWith(c Connector, namer *Namer, raw bool) *SinkResult {
 	if class != manifest.DataStaxClass {
 		s.Class = class
 	}
-	s.State = manifestState(c.State)
-	if s.State == "" {
-		s.State = manifest.StateRunning
+	// FAILED, UNASSIGNED and RESTARTING are states nobody declares.
+	s.State = c.State.Word()
+	if !c.State.Desirable() {
+		s.State = object.StateRunning.Word()
 		im.note(Inexpressible, "its live state is %s; written as state: running, the state it is meant to have", orUnknown(c.State))
 	}
 	im.tasksMax()
@@ -265,31 +267,17 @@ func differing(a, b map[string]string) []string {
 	return out
 }
 
-func orUnknown(s string) string {
+func orUnknown(s object.State) string {
 	if s == "" {
 		return "unknown"
 	}
-	return s
+	return s.String()
 }
 
-func (im *sinkImport) subject() string { return "sink " + im.c.Cluster + "/" + im.c.Name }
+func (im *sinkImport) subject() object.Ref { return object.SinkRef(im.c.Cluster, im.c.Name) }
 
 func (im *sinkImport) note(kind NoteKind, format string, args ...any) {
 	im.res.Notes = append(im.res.Notes, Note{Subject: im.subject(), Kind: kind, Message: fmt.Sprintf(format, args...)})
-}
-
-// manifestState maps a Connect state to a manifest state, or "" for the
-// states nobody declares (FAILED, UNASSIGNED, RESTARTING).
-func manifestState(s string) string {
-	switch s {
-	case diff.Running:
-		return manifest.StateRunning
-	case diff.Paused:
-		return manifest.StatePaused
-	case diff.Stopped:
-		return manifest.StateStopped
-	}
-	return ""
 }
 
 func (im *sinkImport) tasksMax() {

@@ -123,7 +123,7 @@ func TestSinkGolden(t *testing.T) {
 	b.WriteString("---- secrets\n")
 	for _, r := range results {
 		for _, s := range r.Secrets {
-			b.WriteString(s.Subject + " " + s.Key + " -> " + s.Env)
+			b.WriteString(s.Subject.String() + " " + s.Key + " -> " + s.Env)
 			if s.Masked {
 				b.WriteString(" (masked)")
 			}
@@ -133,7 +133,7 @@ func TestSinkGolden(t *testing.T) {
 	b.WriteString("---- notes\n")
 	for _, r := range results {
 		for _, n := range r.Notes {
-			b.WriteString(n.Subject + ": " + n.Message + "\n")
+			b.WriteString(n.Subject.String() + ": " + n.Message + "\n")
 		}
 	}
 	got := b.String()
@@ -243,11 +243,11 @@ func TestWorkersSecretsAndDifferences(t *testing.T) {
 	var sb strings.Builder
 	sb.WriteString(data + "---- secrets\n")
 	for _, s := range res.Secrets {
-		sb.WriteString(s.Subject + " " + s.Key + " -> " + s.Env + "\n")
+		sb.WriteString(s.Subject.String() + " " + s.Key + " -> " + s.Env + "\n")
 	}
 	sb.WriteString("---- notes\n")
 	for _, n := range res.Notes {
-		sb.WriteString(n.Subject + ": " + n.Message + "\n")
+		sb.WriteString(n.Subject.String() + ": " + n.Message + "\n")
 	}
 	if strings.Contains(sb.String(), canary) {
 		t.Fatalf("the canary is in the output:\n%s", sb.String())

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // WorkerFile is one worker's deployed connect-distributed.properties.
@@ -43,7 +44,7 @@ var perWorkerKeys = map[string]bool{"listeners": true, "rest.advertised.host.nam
 // keyTaker hands out the keys of a properties map to typed fields.
 type keyTaker struct {
 	rest    map[string]string
-	subject string
+	subject object.Ref
 	secret  func(k, v string) manifest.Value
 }
 
@@ -107,8 +108,8 @@ func Cluster(name string, files []WorkerFile, namer *Namer) *ClusterResult {
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	res := &ClusterResult{Cluster: &manifest.Cluster{Name: name}, live: map[string]map[string]string{},
 		secretValues: map[string]string{}}
-	subject := "cluster " + name
-	secretFor := func(subject string, parts ...string) func(k, v string) manifest.Value {
+	subject := object.ClusterRef(name)
+	secretFor := func(subject object.Ref, parts ...string) func(k, v string) manifest.Value {
 		return func(k, v string) manifest.Value {
 			if v == "" || IsPlaceholder(v) || !manifest.LooksSensitive(k) {
 				return manifest.Value{Text: v}
@@ -197,8 +198,8 @@ func Cluster(name string, files []WorkerFile, namer *Namer) *ClusterResult {
 		}
 	}
 	sort.Slice(res.Secrets, func(i, j int) bool {
-		if res.Secrets[i].Subject != res.Secrets[j].Subject {
-			return res.Secrets[i].Subject < res.Secrets[j].Subject
+		if c := res.Secrets[i].Subject.Compare(res.Secrets[j].Subject); c != 0 {
+			return c < 0
 		}
 		return res.Secrets[i].Key < res.Secrets[j].Key
 	})
@@ -223,15 +224,15 @@ func distinct(items []string) bool {
 	return true
 }
 
-func (r *ClusterResult) note(subject string, kind NoteKind, format string, args ...any) {
+func (r *ClusterResult) note(subject object.Ref, kind NoteKind, format string, args ...any) {
 	r.Notes = append(r.Notes, Note{Subject: subject, Kind: kind, Message: fmt.Sprintf(format, args...)})
 }
 
 // worker imports one worker: its listeners, advertised endpoint and the
 // properties its cluster does not share.
 func (r *ClusterResult) worker(cluster string, f WorkerFile, shared map[string]bool,
-	secretFor func(string, ...string) func(k, v string) manifest.Value) *manifest.Worker {
-	subject := "worker " + cluster + "/" + f.Name
+	secretFor func(object.Ref, ...string) func(k, v string) manifest.Value) *manifest.Worker {
+	subject := object.WorkerRef(cluster, f.Name)
 	rest := map[string]string{}
 	for k, v := range f.Props {
 		if !shared[k] {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // exampleWarnings lists the warnings the examples draw on purpose. Any
@@ -91,7 +92,7 @@ func TestProductionExample(t *testing.T) {
 	}
 	paused := 0
 	for _, s := range m.Sinks {
-		if s.DesiredState() == manifest.StatePaused {
+		if s.DesiredState() == object.StatePaused {
 			paused++
 		}
 	}

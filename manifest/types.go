@@ -2,12 +2,15 @@
 // files that declare Kafka Connect clusters, their distributed workers, and
 // the sink connectors (above all the DataStax Cassandra sink) they run.
 //
-// It depends on nothing else in connectsync. Load decodes strictly and
+// It depends on nothing else in connectsync but package object, the
+// vocabulary of references and connector states every package shares. Load decodes strictly and
 // records where every value came from, Validate reports every problem at once
 // with its file:line:column, and RenderWorker and RenderSink produce the
 // worker properties and the connector configs that the rest of the tool
 // deploys.
 package manifest
+
+import "github.com/connectsync/connectsync/object"
 
 // Manifest is the union of one or more manifest files.
 type Manifest struct {
@@ -211,13 +214,6 @@ type Worker struct {
 	PropertiesFile string `yaml:"propertiesFile"`
 }
 
-// Desired connector states.
-const (
-	StateRunning = "running"
-	StatePaused  = "paused"
-	StateStopped = "stopped"
-)
-
 // Connector classes of the DataStax Apache Kafka Connector.
 const (
 	DataStaxClass       = "com.datastax.oss.kafka.sink.CassandraSinkConnector"
@@ -299,12 +295,13 @@ func SampleRecords(c *Cluster, s *Sink) int {
 	return 0
 }
 
-// DesiredState returns the sink's state, defaulting to running.
-func (s *Sink) DesiredState() string {
-	if s.State == "" {
-		return StateRunning
+// DesiredState returns the sink's state, defaulting to running. A state
+// validate rejects reads as running.
+func (s *Sink) DesiredState() object.State {
+	if st, ok := object.ParseDesired(s.State); ok {
+		return st
 	}
-	return s.State
+	return object.StateRunning
 }
 
 // Cassandra holds the DataStax sink's connection settings.

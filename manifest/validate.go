@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/connectsync/connectsync/object"
 )
 
 // Validate checks a loaded manifest's meaning: required fields, references
@@ -482,9 +484,7 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 			}
 		}
 		v.clusterRef(s.Origin, s.Cluster, clusters)
-		switch s.State {
-		case "", StateRunning, StatePaused, StateStopped:
-		default:
+		if _, ok := object.ParseDesired(s.State); !ok {
 			v.errorf(s.Origin, "state", "use running, paused or stopped", "unknown state %q", s.State)
 		}
 		if s.TasksMax != nil && *s.TasksMax < 1 {

@@ -20,7 +20,6 @@ package preflight
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,10 +28,8 @@ import (
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
-
-// Section is the plan section preflight findings are printed under.
-const Section = "preflight"
 
 // DefaultTimeout bounds one worker validation and one Cassandra schema read
 // when Options.Timeout is zero.
@@ -78,10 +75,10 @@ type target struct {
 	desired *apply.Desired
 }
 
-func (t target) subject() string { return "sink " + t.desired.Sink.Name }
+func (t target) ref() object.Ref { return object.SinkRef(t.cluster.Name, t.desired.Sink.Name) }
 
 func (t target) finding(sev diff.Severity, where manifest.Pos, msg, hint string) diff.Finding {
-	return diff.Finding{Severity: sev, Section: Section, Cluster: t.cluster.Name, Subject: t.subject(),
+	return diff.Finding{Severity: sev, Section: diff.SectionPreflight, Subject: t.ref(),
 		Where: where.String(), Message: msg, Hint: hint}
 }
 
@@ -139,7 +136,7 @@ func Run(ctx context.Context, s *apply.Session, m *manifest.Manifest, o Options)
 	}
 	out = append(out, checkSchemas(ctx, schema, o, samples)...)
 	out = append(out, health...)
-	sortFindings(out)
+	diff.SortFindings(out)
 	return out
 }
 
@@ -152,10 +149,10 @@ func targets(s *apply.Session, m *manifest.Manifest) []target {
 	clusters := m.ClusterByName()
 	var out []target
 	for _, ch := range s.Plan.Changes {
-		if ch.Kind != diff.KindSink || (ch.Action != diff.Create && ch.Action != diff.Update) {
+		if ch.Kind != object.KindSink || (ch.Action != diff.Create && ch.Action != diff.Update) {
 			continue
 		}
-		d := s.Sinks[ch.Cluster+"/"+ch.Name]
+		d := s.Sinks[ch.Ref]
 		c := clusters[ch.Cluster]
 		if d == nil || d.Config == nil || c == nil {
 			continue
@@ -233,16 +230,4 @@ func locate(d *apply.Desired, key string) (manifest.Pos, string) {
 		return loc.Pos, loc.Path
 	}
 	return loc.Pos, fmt.Sprintf("%s (%s)", loc.Path, key)
-}
-
-func sortFindings(fs []diff.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		for _, c := range [][2]string{{a.Cluster, b.Cluster}, {a.Subject, b.Subject}, {a.Where, b.Where}, {a.Message, b.Message}} {
-			if c[0] != c[1] {
-				return c[0] < c[1]
-			}
-		}
-		return false
-	})
 }

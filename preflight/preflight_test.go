@@ -16,6 +16,7 @@ import (
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/internal/testcluster"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 	"github.com/connectsync/connectsync/preflight"
 )
 
@@ -385,7 +386,7 @@ func TestBrokenSinks(t *testing.T) {
 				found := false
 				for _, f := range fs {
 					if f.Severity == diff.SevError && f.Where == where && strings.Contains(f.Message, msg) && f.Hint != "" &&
-						f.Section == "preflight" && strings.HasPrefix(f.Subject, "sink ") {
+						f.Section == diff.SectionPreflight && f.Subject.Kind == object.KindSink {
 						found = true
 					}
 				}
@@ -507,7 +508,7 @@ func TestServerSideValidation(t *testing.T) {
 	where := p.at(t, "transforms.t.type: ")
 	found := false
 	for _, f := range fs {
-		if f.Severity == diff.SevError && f.Where == where && f.Section == "preflight" &&
+		if f.Severity == diff.SevError && f.Where == where && f.Section == diff.SectionPreflight &&
 			strings.Contains(f.Message, `config["transforms.t.type"]`) && strings.Contains(f.Message, "com.example.NoSuchTransform") {
 			found = true
 		}

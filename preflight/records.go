@@ -16,6 +16,7 @@ import (
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/kafka"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // DefaultSampleTimeout is the time budget of one cluster's record sampling
@@ -501,18 +502,18 @@ func liveRunning(s *apply.Session, m *manifest.Manifest) []target {
 	clusters := m.ClusterByName()
 	var out []target
 	for _, ch := range s.Plan.Changes {
-		if ch.Kind != diff.KindSink || ch.Action == diff.Delete {
+		if ch.Kind != object.KindSink || ch.Action == diff.Delete {
 			continue
 		}
-		d, c, cs := s.Sinks[ch.Cluster+"/"+ch.Name], clusters[ch.Cluster], s.Clusters[ch.Cluster]
+		d, c, cs := s.Sinks[ch.Ref], clusters[ch.Cluster], s.Clusters[ch.Cluster]
 		if d == nil || d.Config == nil || c == nil || cs == nil || !d.Sink.IsDataStax() || manifest.SampleRecords(c, d.Sink) == 0 {
 			continue
 		}
-		if live, ok := cs.Connectors[ch.Name]; !ok || live.Status.State != "RUNNING" {
+		if live, ok := cs.Connectors[ch.Name]; !ok || live.Status.State != object.StateRunning {
 			continue
 		}
 		out = append(out, target{cluster: c, state: cs, desired: d})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].subject() < out[j].subject() })
+	sort.Slice(out, func(i, j int) bool { return out[i].ref().Compare(out[j].ref()) < 0 })
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/connectsync/connectsync/internal/view"
 	"github.com/connectsync/connectsync/kafka"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 	"github.com/connectsync/connectsync/preflight"
 )
 
@@ -23,12 +24,12 @@ const readTimeout = 5 * time.Second
 // 2 s (preflight.StallInterval); 0 takes one reading only.
 func (a *app) healthFunc(m *manifest.Manifest, interval time.Duration) apply.HealthFunc {
 	clusters := m.ClusterByName()
-	sinks := map[string]*manifest.Sink{}
+	sinks := map[object.Ref]*manifest.Sink{}
 	for _, s := range m.Sinks {
-		sinks[s.Cluster+"/"+s.Name] = s
+		sinks[object.SinkRef(s.Cluster, s.Name)] = s
 	}
 	return func(ctx context.Context, cluster, name string) (*apply.SinkHealth, error) {
-		c, sk := clusters[cluster], sinks[cluster+"/"+name]
+		c, sk := clusters[cluster], sinks[object.SinkRef(cluster, name)]
 		if c == nil || sk == nil {
 			return nil, errors.New("not declared")
 		}
@@ -75,9 +76,9 @@ func (a *app) healthFunc(m *manifest.Manifest, interval time.Duration) apply.Hea
 }
 
 // sinkHealth reads every declared sink's health, all at once, for status.
-func (a *app) sinkHealth(ctx context.Context, m *manifest.Manifest, live map[string]*apply.ClusterState, interval time.Duration) map[string]view.HealthResult {
+func (a *app) sinkHealth(ctx context.Context, m *manifest.Manifest, live map[string]*apply.ClusterState, interval time.Duration) map[object.Ref]view.HealthResult {
 	read := a.healthFunc(m, interval)
-	out := map[string]view.HealthResult{}
+	out := map[object.Ref]view.HealthResult{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, s := range m.Sinks {
@@ -93,7 +94,7 @@ func (a *app) sinkHealth(ctx context.Context, m *manifest.Manifest, live map[str
 			defer wg.Done()
 			h, err := read(ctx, s.Cluster, s.Name)
 			mu.Lock()
-			out[s.Cluster+"/"+s.Name] = view.HealthResult{Health: h, Err: err}
+			out[object.SinkRef(s.Cluster, s.Name)] = view.HealthResult{Health: h, Err: err}
 			mu.Unlock()
 		}()
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/importer"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 const importUsage = `usage: connectsync import --url URL [--url URL ...] --cluster NAME [flags]
@@ -427,14 +428,14 @@ func (a *app) readForImport(ctx context.Context, t importTarget, f importFlags) 
 		if !matchAny(f.connectors, name) {
 			continue
 		}
-		subject := "sink " + t.name + "/" + name
+		subject := object.SinkRef(t.name, name)
 		switch {
 		case c.Config == nil:
 			in.Skipped = append(in.Skipped, importer.Note{Subject: subject, Kind: importer.Skipped,
 				Message: "the worker has no config for it yet (being created or deleted): import again"})
 			continue
 		case c.Type == "source":
-			in.Skipped = append(in.Skipped, importer.Note{Subject: "source " + t.name + "/" + name, Kind: importer.Skipped,
+			in.Skipped = append(in.Skipped, importer.Note{Subject: object.SourceRef(t.name, name), Kind: importer.Skipped,
 				Message: "a source connector: connectsync manages sink connectors only"})
 			continue
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/internal/view"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 	"github.com/connectsync/connectsync/preflight"
 )
 
@@ -214,17 +215,17 @@ func (a *app) plan(ctx context.Context, f liveFlags, stats bool) (*apply.Session
 	return s, ExitOK
 }
 
-// sinkErrors sorts the errors of rendering: those located in a sink, by
-// "cluster/name" with the first message, and whether there is any other.
-func sinkErrors(m *manifest.Manifest, ds manifest.Diagnostics) (map[string]string, bool) {
-	out := map[string]string{}
+// sinkErrors sorts the errors of rendering: those located in a sink, with
+// the first message, and whether there is any other.
+func sinkErrors(m *manifest.Manifest, ds manifest.Diagnostics) (map[object.Ref]string, bool) {
+	out := map[object.Ref]string{}
 	other := false
 	for _, d := range ds.Errors() {
 		found := false
 		for _, s := range m.Sinks {
 			at := s.At("")
 			if d.Pos.File == at.File && (strings.HasPrefix(d.Path, s.Origin.Path+".") || strings.HasPrefix(d.Path, s.Origin.Path+"[")) {
-				k := s.Cluster + "/" + s.Name
+				k := object.SinkRef(s.Cluster, s.Name)
 				if _, seen := out[k]; !seen {
 					out[k] = d.Path + ": " + d.Message
 				}
@@ -241,10 +242,10 @@ func checkTargets(m *manifest.Manifest, targets []string) error {
 	for _, t := range targets {
 		found := false
 		for _, s := range m.Sinks {
-			found = found || t == s.Name || t == s.Cluster+"/"+s.Name
+			found = found || t == s.Name || t == object.SinkRef(s.Cluster, s.Name).Qualified()
 		}
 		for _, w := range m.Workers {
-			found = found || t == w.Name || t == w.Cluster+"/"+w.Name
+			found = found || t == w.Name || t == object.WorkerRef(w.Cluster, w.Name).Qualified()
 		}
 		if !found && !strings.Contains(t, "/") {
 			return fmt.Errorf("--target %s: no sink or worker has that name", t)
@@ -671,7 +672,7 @@ func containedSubjects(p *diff.Plan) string {
 	var out []string
 	for _, f := range p.Findings {
 		if f.Severity == diff.SevError && f.Contained {
-			out = append(out, f.Subject)
+			out = append(out, f.Subject.String())
 		}
 	}
 	return strings.Join(out, ", ")
@@ -740,11 +741,11 @@ func writeMetrics(path string, run *applyRun, code int) error {
 			if cs := run.s.Clusters[c.Name]; cs != nil && cs.Connectors != nil {
 				r.Read = true
 				for _, conn := range cs.Connectors {
-					if conn.Status.State == diff.Failed {
+					if conn.Status.State == object.StateFailed {
 						r.FailedConnectors++
 					}
 					for _, t := range conn.Status.Tasks {
-						if t.State == diff.Failed {
+						if t.State == object.StateFailed {
 							r.FailedTasks++
 						}
 					}
@@ -759,7 +760,7 @@ func writeMetrics(path string, run *applyRun, code int) error {
 		clean := planned && r.Read && !run.refused[""] && !run.refused[c.Name]
 		if run.s != nil {
 			for _, f := range run.s.Plan.Findings {
-				clean = clean && !(f.Severity == diff.SevError && (f.Cluster == c.Name || f.Cluster == ""))
+				clean = clean && !(f.Severity == diff.SevError && (f.Subject.Cluster == c.Name || f.Subject.Cluster == ""))
 			}
 		}
 		if run.res != nil {
@@ -767,7 +768,7 @@ func writeMetrics(path string, run *applyRun, code int) error {
 				if cr.Change.Cluster != c.Name {
 					continue
 				}
-				if cr.Outcome == apply.Applied {
+				if cr.Outcome == apply.OutcomeApplied {
 					r.Applied++
 				} else {
 					clean = false

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 const statusUsage = `usage: connectsync status -f PATH [-f PATH ...] [--json] [--stall-interval D]
@@ -99,9 +100,9 @@ func runStatus(a *app, args []string) int {
 		a.p.Errorf("check the manifest's rest settings", "status: %v", err)
 		return ExitError
 	}
-	declared := map[string]bool{}
+	declared := map[object.Ref]bool{}
 	for _, s := range m.Sinks {
-		declared[s.Cluster+"/"+s.Name] = true
+		declared[object.SinkRef(s.Cluster, s.Name)] = true
 	}
 	var names []string
 	for _, c := range m.Clusters {

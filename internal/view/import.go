@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/importer"
+	"github.com/connectsync/connectsync/object"
 )
 
 // ImportReport prints what import wrote (on standard output when it wrote
@@ -21,7 +22,7 @@ func (p *Printer) ImportReport(r *importer.Result, wroteFiles bool) {
 	for _, f := range r.Files {
 		objects += len(f.What)
 		if wroteFiles {
-			fmt.Fprintf(w, "wrote %s: %s\n", f.Path, strings.Join(f.What, ", "))
+			fmt.Fprintf(w, "wrote %s: %s\n", f.Path, joinRefs(f.What))
 		}
 	}
 	if len(r.Files) == 0 {
@@ -67,4 +68,12 @@ func (p *Printer) ImportReport(r *importer.Result, wroteFiles bool) {
 		}
 		fmt.Fprintln(p.errw, line)
 	}
+}
+
+func joinRefs(refs []object.Ref) string {
+	s := make([]string, len(refs))
+	for i, r := range refs {
+		s[i] = r.String()
+	}
+	return strings.Join(s, ", ")
 }

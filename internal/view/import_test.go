@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/connectsync/connectsync/importer"
+	"github.com/connectsync/connectsync/object"
 )
 
 // TestImportReport pins the report import prints: what it wrote, the three
@@ -16,17 +17,17 @@ import (
 func TestImportReport(t *testing.T) {
 	r := &importer.Result{
 		Files: []importer.Output{
-			{Path: "out/prod.yaml", What: []string{"worker prod/w1"}},
-			{Path: "out/prod/orders.yaml", What: []string{"sink prod/orders"}},
+			{Path: "out/prod.yaml", What: []object.Ref{object.WorkerRef("prod", "w1")}},
+			{Path: "out/prod/orders.yaml", What: []object.Ref{object.SinkRef("prod", "orders")}},
 		},
 		Secrets: []importer.Secret{
-			{Env: "ORDERS_AUTH_PASSWORD", Subject: "sink prod/orders", Key: "auth.password"},
-			{Env: "JDBC_DB_PASS", Subject: "sink prod/jdbc", Key: "db.pass", Masked: true},
+			{Env: "ORDERS_AUTH_PASSWORD", Subject: object.SinkRef("prod", "orders"), Key: "auth.password"},
+			{Env: "JDBC_DB_PASS", Subject: object.SinkRef("prod", "jdbc"), Key: "db.pass", Masked: true},
 		},
 		Notes: []importer.Note{
-			{Subject: "cluster prod", Kind: importer.Inexpressible, Message: "not declared"},
-			{Subject: "sink prod/orders", Kind: importer.Untyped, Message: "no typed field for errors.tolerance: written under config:"},
-			{Subject: "source prod/src", Kind: importer.Skipped, Message: "a source connector"},
+			{Subject: object.ClusterRef("prod"), Kind: importer.Inexpressible, Message: "not declared"},
+			{Subject: object.SinkRef("prod", "orders"), Kind: importer.Untyped, Message: "no typed field for errors.tolerance: written under config:"},
+			{Subject: object.SourceRef("prod", "src"), Kind: importer.Skipped, Message: "a source connector"},
 		},
 	}
 	var out, errb bytes.Buffer

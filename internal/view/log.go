@@ -10,6 +10,7 @@ import (
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // LogFormatVersion is the version of apply --log-format json's events, in
@@ -125,8 +126,6 @@ func (p *Printer) logDiagnostics(ds manifest.Diagnostics) {
 	}
 }
 
-func object(c diff.Change) string { return string(c.Kind) + "/" + c.Name }
-
 func actionName(c diff.Change) string {
 	switch {
 	case c.Action == diff.NoOp && c.RestartFailed:
@@ -147,25 +146,25 @@ func (p *Printer) LogStart(version string, clusters []string) {
 func (p *Printer) LogPlan(plan *diff.Plan) {
 	for _, f := range plan.Findings {
 		level := string(f.Severity)
-		p.emit(LogEvent{Event: "finding", Level: level, Cluster: f.Cluster, Object: strings.Replace(f.Subject, " ", "/", 1),
+		p.emit(LogEvent{Event: "finding", Level: level, Cluster: f.Subject.Cluster, Object: f.Subject.KindName(),
 			Message: f.Message, Hint: f.Hint})
 	}
 	for _, c := range plan.Changes {
 		if c.Action == diff.NoOp && !c.RestartFailed {
 			continue
 		}
-		p.emit(LogEvent{Event: "change", Cluster: c.Cluster, Object: object(c), Action: actionName(c), Message: "planned"})
+		p.emit(LogEvent{Event: "change", Cluster: c.Cluster, Object: c.KindName(), Action: actionName(c), Message: "planned"})
 	}
 }
 
 // LogRefusal writes a guardrail's refusal.
 func (p *Printer) LogRefusal(r apply.Refusal) {
-	p.emit(LogEvent{Event: "refused", Level: "error", Cluster: r.Cluster, Rule: r.Rule, Message: r.Message, Hint: r.Hint, Names: r.Names})
+	p.emit(LogEvent{Event: "refused", Level: "error", Cluster: r.Cluster, Rule: r.Rule, Message: r.Message, Hint: r.Hint, Names: paths(r.Names)})
 }
 
 // LogProgress writes one apply step.
 func (p *Printer) LogProgress(e apply.Event) {
-	ev := LogEvent{Event: "step", Cluster: e.Change.Cluster, Object: object(e.Change), Action: actionName(e.Change), Step: e.Step}
+	ev := LogEvent{Event: "step", Cluster: e.Change.Cluster, Object: e.Change.KindName(), Action: actionName(e.Change), Step: e.Step}
 	if e.Err != nil {
 		ev.Level, ev.Error = "error", e.Err.Error()
 	}
@@ -176,10 +175,19 @@ func (p *Printer) LogProgress(e apply.Event) {
 func (p *Printer) LogWait(cluster string, changes []diff.Change, budget time.Duration) {
 	names := make([]string, len(changes))
 	for i, c := range changes {
-		names[i] = c.Cluster + "/" + c.Name
+		names[i] = c.Ref.Qualified()
 	}
 	p.emit(LogEvent{Event: "wait", Cluster: cluster, Names: names, WaitSeconds: budget.Seconds(),
 		Message: "waiting for the changed connectors to reach their desired state"})
+}
+
+// paths writes references as cluster/name.
+func paths(refs []object.Ref) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.Qualified()
+	}
+	return out
 }
 
 // retryLine is the REST client's retry message (connect.Options.Logf).
@@ -195,7 +203,7 @@ func (p *Printer) Retry(cluster, msg string) {
 	}
 	e := LogEvent{Event: "retry", Level: "warning", Cluster: cluster, Message: msg}
 	if m := retryLine.FindStringSubmatch(msg); m != nil {
-		e.Object = "sink/" + m[1]
+		e.Object = object.SinkRef(cluster, m[1]).KindName()
 	}
 	p.emit(e)
 }
@@ -212,7 +220,7 @@ func (p *Printer) LogResult(plan *diff.Plan, r *apply.Result, exitCode int, took
 		r = &apply.Result{}
 	}
 	for _, c := range r.Changes {
-		e := LogEvent{Event: "change", Cluster: c.Change.Cluster, Object: object(c.Change), Action: actionName(c.Change),
+		e := LogEvent{Event: "change", Cluster: c.Change.Cluster, Object: c.Change.KindName(), Action: actionName(c.Change),
 			Outcome: string(c.Outcome), FailedTasks: c.FailedTasks}
 		if c.Err != nil {
 			e.Level, e.Error = "error", c.Err.Error()

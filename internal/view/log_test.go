@@ -13,6 +13,7 @@ import (
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // TestLogJSONEvents checks the shape of every event of --log-format json,
@@ -26,8 +27,8 @@ func TestLogJSONEvents(t *testing.T) {
 	p := NewPrinter(&out, &errb, true, secrets)
 	p.SetStderrColor(true)
 	p.LogJSON(func() time.Time { return time.Date(2026, 11, 25, 16, 0, 0, 0, time.FixedZone("x", 3600)) })
-	ch := diff.Change{Kind: diff.KindSink, Action: diff.Create, Cluster: "local", Name: "orders"}
-	plan := &diff.Plan{Changes: []diff.Change{ch, {Kind: diff.KindSink, Action: diff.NoOp, Cluster: "local", Name: "same"}}}
+	ch := diff.Change{Ref: object.SinkRef("local", "orders"), Action: diff.Create}
+	plan := &diff.Plan{Changes: []diff.Change{ch, {Ref: object.SinkRef("local", "same"), Action: diff.NoOp}}}
 	p.LogStart("v1.2.3", []string{"local"})
 	p.LogPlan(plan)
 	p.LogProgress(apply.Event{Change: ch, Step: "created"})
@@ -36,8 +37,8 @@ func TestLogJSONEvents(t *testing.T) {
 	p.LogProgress(apply.Event{Change: ch, Step: "failed", Err: errors.New("worker said password=" + secret)})
 	p.Errorf("a hint", "warning: something")
 	p.Diagnostics(manifest.Diagnostics{{Severity: manifest.Warning, Pos: manifest.Pos{File: "m.yaml", Line: 3, Col: 5}, Path: "sinks[0]", Message: "odd"}})
-	p.LogRefusal(apply.Refusal{Cluster: "local", Rule: "max-deletes", Message: "too many", Hint: "h", Names: []string{"local/a"}})
-	res := &apply.Result{Changes: []apply.ChangeResult{{Change: ch, Outcome: apply.Failed, Err: errors.New("boom")}}}
+	p.LogRefusal(apply.Refusal{Cluster: "local", Rule: "max-deletes", Message: "too many", Hint: "h", Names: []object.Ref{object.SinkRef("local", "a")}})
+	res := &apply.Result{Changes: []apply.ChangeResult{{Change: ch, Outcome: apply.OutcomeFailed, Err: errors.New("boom")}}}
 	p.LogResult(plan, res, 1, 1500*time.Millisecond)
 
 	if out.Len() != 0 {

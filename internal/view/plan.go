@@ -1,6 +1,7 @@
 package view
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/object"
 )
 
 // The summary lines are a public interface: scripts grep them. Never
@@ -62,14 +64,14 @@ func (p *Printer) Plan(plan *diff.Plan) {
 		}
 		if c.Cluster != cluster {
 			cluster = c.Cluster
-			fmt.Fprintf(w, "\n%s\n", p.paint(ansiBold, "cluster "+cluster))
+			fmt.Fprintf(w, "\n%s\n", p.paint(ansiBold, object.ClusterRef(cluster).String()))
 		}
 		p.change(w, c)
 	}
 	if restart := workersToRestart(plan); len(restart) > 0 {
 		fmt.Fprintf(w, "\nWorkers to restart after apply, to pick up their new properties (connectsync does not restart them):\n")
 		for _, c := range restart {
-			fmt.Fprintf(w, "  %s/%s\n", c.Cluster, c.Name)
+			fmt.Fprintf(w, "  %s\n", c.Ref.Qualified())
 		}
 	}
 	p.findings(w, plan.Findings)
@@ -107,7 +109,7 @@ func Summary(plan *diff.Plan) string {
 func workersToRestart(plan *diff.Plan) []diff.Change {
 	var out []diff.Change
 	for _, c := range plan.Changes {
-		if c.Kind == diff.KindWorker && c.Action != diff.NoOp {
+		if c.Kind == object.KindWorker && c.Action != diff.NoOp {
 			out = append(out, c)
 		}
 	}
@@ -118,14 +120,14 @@ func (p *Printer) change(w io.Writer, c diff.Change) {
 	head := fmt.Sprintf("  %s %s %s", symbol(c.Action), c.Kind, c.Name)
 	var notes []string
 	switch {
-	case c.Kind == diff.KindWorker:
+	case c.Kind == object.KindWorker:
 		notes = append(notes, c.Path)
 	case c.Action == diff.Create:
-		notes = append(notes, "state "+c.StateAfter)
+		notes = append(notes, "state "+c.StateAfter.String())
 	case c.Action == diff.Delete:
 		notes = append(notes, "not in any manifest; prune is on")
 	case c.StateChanged():
-		notes = append(notes, "state "+c.StateBefore+" -> "+c.StateAfter)
+		notes = append(notes, "state "+c.StateBefore.String()+" -> "+c.StateAfter.String())
 	}
 	if c.RestartFailed {
 		notes = append(notes, "restart failed tasks")
@@ -164,26 +166,15 @@ func (p *Printer) field(f diff.Field, width int) string {
 }
 
 func (p *Printer) findings(w io.Writer, fs []diff.Finding) {
-	section := ""
-	titles := map[string]string{"workers": "Workers", "connectors": "Connectors", "preflight": "Preflight"}
-	for _, f := range fs {
-		if f.Section != section {
-			section = f.Section
-			title := titles[section]
-			if title == "" {
-				title = section
-			}
-			fmt.Fprintf(w, "\n%s:\n", p.paint(ansiBold, title))
-		}
-		subject := f.Subject
-		if kind, name, ok := strings.Cut(f.Subject, " "); ok && kind != "cluster" {
-			subject = kind + " " + f.Cluster + "/" + name
+	for i, f := range fs {
+		if i == 0 || f.Section != fs[i-1].Section {
+			fmt.Fprintf(w, "\n%s:\n", p.paint(ansiBold, f.Section.Title()))
 		}
 		line := "  " + string(f.Severity) + ": "
 		if f.Where != "" {
 			line += f.Where + ": "
 		}
-		line += subject + ": "
+		line += f.Subject.String() + ": "
 		line += f.Message
 		if f.Hint != "" {
 			line += " (hint: " + f.Hint + ")"
@@ -238,7 +229,13 @@ func (p *Printer) PlanAsJSON(plan *diff.Plan) error { return p.JSON(planJSON(pla
 func planJSON(plan *diff.Plan) PlanJSON {
 	out := PlanJSON{FormatVersion: JSONFormatVersion, Changes: apply.SaveChanges(plan), Findings: []FindingJSON{}}
 	for _, f := range plan.Findings {
-		out.Findings = append(out.Findings, FindingJSON(f))
+		out.Findings = append(out.Findings, FindingJSON{
+			Severity: f.Severity, Section: f.Section.String(), Cluster: f.Subject.Cluster,
+			// "sink orders", as format_version 1 has always written it: the
+			// name within the cluster, which has its own field.
+			Subject: f.Subject.Kind.String() + " " + cmp.Or(f.Subject.Name, f.Subject.Cluster),
+			Where:   f.Where, Message: f.Message, Hint: f.Hint, Contained: f.Contained,
+		})
 	}
 	c, u, d, r := plan.Counts()
 	out.Summary = SummaryJSON{c, u, d, r, plan.HasChanges(), plan.HasErrors(), plan.Unread}
@@ -247,7 +244,7 @@ func planJSON(plan *diff.Plan) PlanJSON {
 
 // Progress prints one apply step as it happens.
 func (p *Printer) Progress(e apply.Event) {
-	line := fmt.Sprintf("%s: %s", e.Change.ID(), e.Step)
+	line := fmt.Sprintf("%s: %s", e.Change.Ref, e.Step)
 	if e.Err != nil {
 		fmt.Fprintln(p.errw, p.paintErr(ansiRed, line+": "+e.Err.Error()))
 		return
@@ -259,14 +256,14 @@ func (p *Printer) Progress(e apply.Event) {
 func (p *Printer) ApplyResult(r *apply.Result) {
 	header := false
 	for _, c := range r.Changes {
-		if c.Outcome == apply.Applied {
+		if c.Outcome == apply.OutcomeApplied {
 			continue
 		}
 		if !header {
 			fmt.Fprintln(p.errw, "\nNot applied:")
 			header = true
 		}
-		fmt.Fprintf(p.errw, "  %s: %s: %v\n", c.Change.ID(), c.Outcome, c.Err)
+		fmt.Fprintf(p.errw, "  %s: %s: %v\n", c.Change.Ref, c.Outcome, c.Err)
 		for _, t := range c.FailedTasks {
 			fmt.Fprintf(p.errw, "    %s\n", t)
 		}
@@ -274,7 +271,7 @@ func (p *Printer) ApplyResult(r *apply.Result) {
 	if len(r.RestartWorkers) > 0 {
 		fmt.Fprintf(p.out, "\nRestart these workers to pick up their new properties:\n")
 		for _, c := range r.RestartWorkers {
-			fmt.Fprintf(p.out, "  %s/%s (%s)\n", c.Cluster, c.Name, c.Path)
+			fmt.Fprintf(p.out, "  %s (%s)\n", c.Qualified(), c.Path)
 		}
 	}
 	applied, pending, failed := r.Counts()
@@ -302,7 +299,7 @@ type ApplyJSON struct {
 
 // ChangeResultJSON is one change's outcome.
 type ChangeResultJSON struct {
-	Kind        diff.Kind     `json:"kind"`
+	Kind        object.Kind   `json:"kind"`
 	Cluster     string        `json:"cluster"`
 	Name        string        `json:"name"`
 	Action      diff.Action   `json:"action"`
@@ -326,7 +323,7 @@ func (p *Printer) ApplyAsJSON(plan *diff.Plan, r *apply.Result) error {
 		out.Results = append(out.Results, cr)
 	}
 	for _, c := range r.RestartWorkers {
-		out.RestartWorkers = append(out.RestartWorkers, c.Cluster+"/"+c.Name)
+		out.RestartWorkers = append(out.RestartWorkers, c.Ref.Qualified())
 	}
 	out.Applied, out.Pending, out.Failed = r.Counts()
 	return p.JSON(out)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/object"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -18,30 +19,30 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func samplePlan() *diff.Plan {
 	p := &diff.Plan{
 		Changes: []diff.Change{
-			{Action: diff.NoOp, Kind: diff.KindSink, Cluster: "prod-eu", Name: "unchanged", StateBefore: "RUNNING", StateAfter: "RUNNING"},
-			{Action: diff.Create, Kind: diff.KindSink, Cluster: "prod-eu", Name: "orders-to-cassandra", StateAfter: "PAUSED",
+			{Action: diff.NoOp, Ref: object.SinkRef("prod-eu", "unchanged"), StateBefore: "RUNNING", StateAfter: "RUNNING"},
+			{Action: diff.Create, Ref: object.SinkRef("prod-eu", "orders-to-cassandra"), StateAfter: "PAUSED",
 				Fields: []diff.Field{
 					{Key: "auth.password", After: "s3cret", HasAfter: true, Sensitive: true},
 					{Key: "connector.class", After: "com.datastax.oss.kafka.sink.CassandraSinkConnector", HasAfter: true},
 					{Key: "tasks.max", After: "3", HasAfter: true},
 				}},
-			{Action: diff.Update, Kind: diff.KindSink, Cluster: "prod-eu", Name: "clicks", StateBefore: "RUNNING", StateAfter: "STOPPED",
+			{Action: diff.Update, Ref: object.SinkRef("prod-eu", "clicks"), StateBefore: "RUNNING", StateAfter: "STOPPED",
 				Fields: []diff.Field{
 					{Key: "auth.password", Before: "old", After: "new", HasBefore: true, HasAfter: true, Sensitive: true},
 					{Key: "old.key", Before: "x", HasBefore: true},
 					{Key: "tasks.max", Before: "3", After: "6", HasBefore: true, HasAfter: true},
 				}},
-			{Action: diff.NoOp, Kind: diff.KindSink, Cluster: "prod-eu", Name: "flaky", StateBefore: "RUNNING", StateAfter: "RUNNING", RestartFailed: true},
-			{Action: diff.Delete, Kind: diff.KindSink, Cluster: "prod-us", Name: "made-by-hand", StateBefore: "RUNNING",
+			{Action: diff.NoOp, Ref: object.SinkRef("prod-eu", "flaky"), StateBefore: "RUNNING", StateAfter: "RUNNING", RestartFailed: true},
+			{Action: diff.Delete, Ref: object.SinkRef("prod-us", "made-by-hand"), StateBefore: "RUNNING",
 				Fields: []diff.Field{{Key: "connector.class", Before: "org.example.Sink", HasBefore: true}}},
-			{Action: diff.Update, Kind: diff.KindWorker, Cluster: "prod-eu", Name: "connect-1", Path: "/etc/kafka/connect-distributed.properties",
+			{Action: diff.Update, Ref: object.WorkerRef("prod-eu", "connect-1"), Path: "/etc/kafka/connect-distributed.properties",
 				Fields: []diff.Field{{Key: "offset.flush.interval.ms", Before: "60000", After: "10000", HasBefore: true, HasAfter: true}}},
 		},
 		Findings: []diff.Finding{
-			{Severity: diff.SevWarning, Section: "workers", Cluster: "prod-eu", Subject: "worker connect-3", Message: "does not answer at http://connect-3:8083: connection refused", Hint: "start it, or correct its url"},
-			{Severity: diff.SevError, Section: "connectors", Cluster: "prod-eu", Subject: "sink clicks", Where: "prod.yaml:40:5", Message: "connector class X is not installed on connect-2", Hint: "install the plugin"},
-			{Severity: diff.SevWarning, Section: "connectors", Cluster: "prod-eu", Subject: "sink flaky", Message: "task 1 FAILED on connect-2:8083: java.lang.RuntimeException: boom"},
-			{Severity: diff.SevError, Section: "preflight", Cluster: "prod-eu", Subject: "sink orders-to-cassandra", Where: "prod.yaml:52:22", Message: `column "totl" does not exist in shop.orders`, Hint: "columns: id, total"},
+			{Severity: diff.SevWarning, Section: diff.SectionWorkers, Subject: object.WorkerRef("prod-eu", "connect-3"), Message: "does not answer at http://connect-3:8083: connection refused", Hint: "start it, or correct its url"},
+			{Severity: diff.SevError, Section: diff.SectionConnectors, Subject: object.SinkRef("prod-eu", "clicks"), Where: "prod.yaml:40:5", Message: "connector class X is not installed on connect-2", Hint: "install the plugin"},
+			{Severity: diff.SevWarning, Section: diff.SectionConnectors, Subject: object.SinkRef("prod-eu", "flaky"), Message: "task 1 FAILED on connect-2:8083: java.lang.RuntimeException: boom"},
+			{Severity: diff.SevError, Section: diff.SectionPreflight, Subject: object.SinkRef("prod-eu", "orders-to-cassandra"), Where: "prod.yaml:52:22", Message: `column "totl" does not exist in shop.orders`, Hint: "columns: id, total"},
 		},
 	}
 	p.Sort()

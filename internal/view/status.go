@@ -6,20 +6,21 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/object"
 )
 
 // Status prints each cluster's workers and connectors, with their tasks.
 //
-// health holds, per "cluster/connector", the sink's progress read from
+// health holds, per connector, the sink's progress read from
 // Kafka; an error in place of it says why it could not be read.
-func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool, health map[string]HealthResult) {
+func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState, declared map[object.Ref]bool, health map[object.Ref]HealthResult) {
 	w := p.out
 	for i, name := range clusters {
 		cs := live[name]
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintln(w, p.paint(ansiBold, "cluster "+name))
+		fmt.Fprintln(w, p.paint(ansiBold, object.ClusterRef(name).String()))
 		for _, wk := range cs.Workers {
 			if wk.Reachable() {
 				fmt.Fprintf(w, "  worker %-12s %-28s Kafka %s, cluster id %s\n", wk.Name, wk.URL, wk.Info.Version, wk.Info.KafkaClusterID)
@@ -37,25 +38,25 @@ func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState,
 		for _, cn := range sortedConnectors(cs) {
 			c := cs.Connectors[cn]
 			note := ""
-			if !declared[name+"/"+cn] {
+			if !declared[object.SinkRef(name, cn)] {
 				note = " (not in the manifests)"
 			}
 			fmt.Fprintf(w, "  %s %-30s %s%s\n", stateMark(c.Status.State), cn, p.paintState(c.Status.State), note)
-			if c.Status.State == "FAILED" {
+			if c.Status.State == object.StateFailed {
 				fmt.Fprintf(w, "      connector on %s: %s\n", c.Status.WorkerID, apply.FirstLine(c.Status.Trace))
 			}
 			for _, t := range c.Status.Tasks {
 				line := fmt.Sprintf("      task %d  %-10s on %s", t.ID, t.State, t.WorkerID)
-				if t.State == "FAILED" {
+				if t.State == object.StateFailed {
 					line += ": " + apply.FirstLine(t.Trace)
 				}
 				fmt.Fprintln(w, line)
 			}
-			if h, ok := health[name+"/"+cn]; ok {
+			if h, ok := health[object.SinkRef(name, cn)]; ok {
 				switch {
 				case h.Err != nil:
 					fmt.Fprintf(w, "      kafka: cannot read consumer group connect-%s: %v\n", cn, h.Err)
-				case h.Health.IsStalled() && c.Status.State == "RUNNING":
+				case h.Health.IsStalled() && c.Status.State == object.StateRunning:
 					fmt.Fprintln(w, p.paint(ansiYellow, fmt.Sprintf("      warning: RUNNING but %s: the connector is retrying records it cannot write (read the workers' WARN lines)", h.Health.Summary())))
 				default:
 					fmt.Fprintf(w, "      kafka: %s\n", h.Health.Summary())
@@ -80,30 +81,30 @@ func sortedConnectors(cs *apply.ClusterState) []string {
 	return names
 }
 
-func stateMark(state string) string {
+func stateMark(state object.State) string {
 	switch state {
-	case "RUNNING":
+	case object.StateRunning:
 		return "●"
-	case "FAILED":
+	case object.StateFailed:
 		return "✗"
 	}
 	return "○"
 }
 
-func (p *Printer) paintState(state string) string {
+func (p *Printer) paintState(state object.State) string {
 	switch state {
-	case "RUNNING":
-		return p.paint(ansiGreen, state)
-	case "FAILED":
-		return p.paint(ansiRed, state)
-	case "PAUSED", "STOPPED", "UNASSIGNED", "RESTARTING":
-		return p.paint(ansiYellow, state)
+	case object.StateRunning:
+		return p.paint(ansiGreen, state.String())
+	case object.StateFailed:
+		return p.paint(ansiRed, state.String())
+	case object.StatePaused, object.StateStopped, object.StateUnassigned, object.StateRestarting:
+		return p.paint(ansiYellow, state.String())
 	}
-	return state
+	return state.String()
 }
 
 // StatusJSON prints the status as JSON.
-func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterState, declared map[string]bool, health map[string]HealthResult) error {
+func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterState, declared map[object.Ref]bool, health map[object.Ref]HealthResult) error {
 	type task struct {
 		ID       int    `json:"id"`
 		State    string `json:"state"`
@@ -155,23 +156,23 @@ func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterSt
 		}
 		for _, cn := range sortedConnectors(cs) {
 			c := cs.Connectors[cn]
-			cj := connector{Name: cn, State: c.Status.State, WorkerID: c.Status.WorkerID, Declared: declared[name+"/"+cn], Tasks: []task{}}
-			if c.Status.State == "FAILED" {
+			cj := connector{Name: cn, State: c.Status.State.String(), WorkerID: c.Status.WorkerID, Declared: declared[object.SinkRef(name, cn)], Tasks: []task{}}
+			if c.Status.State == object.StateFailed {
 				cj.Error = apply.FirstLine(c.Status.Trace)
 			}
 			for _, t := range c.Status.Tasks {
-				tj := task{ID: t.ID, State: t.State, WorkerID: t.WorkerID}
-				if t.State == "FAILED" {
+				tj := task{ID: t.ID, State: t.State.String(), WorkerID: t.WorkerID}
+				if t.State == object.StateFailed {
 					tj.Error = strings.TrimSpace(apply.FirstLine(t.Trace))
 				}
 				cj.Tasks = append(cj.Tasks, tj)
 			}
-			if h, ok := health[name+"/"+cn]; ok {
+			if h, ok := health[object.SinkRef(name, cn)]; ok {
 				if h.Err != nil {
 					cj.HealthError = h.Err.Error()
 				} else {
 					cj.Health = h.Health
-					cj.Stalled = h.Health.IsStalled() && c.Status.State == "RUNNING"
+					cj.Stalled = h.Health.IsStalled() && c.Status.State == object.StateRunning
 				}
 			}
 			cl.Connectors = append(cl.Connectors, cj)
