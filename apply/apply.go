@@ -195,7 +195,9 @@ func (s *Session) applyCluster(ctx context.Context, changes []diff.Change, cs *C
 		}()
 	}
 	wg.Wait()
-	if o.Wait > 0 {
+	// With no worker answering, nothing was written and there is nothing
+	// to wait for (and no client to wait with).
+	if o.Wait > 0 && client != nil {
 		if o.Waiting != nil {
 			var watched []diff.Change
 			for _, r := range results {
