@@ -1,0 +1,738 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/connectsync/connectsync/connect"
+	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/manifest"
+)
+
+// The rules here are pure: they take live state as values. These table tests
+// build that state in memory; the integration tests in e2e_test.go hold the
+// same rules against the real workers.
+
+func status(state string, tasks ...string) connect.Connector {
+	c := connect.Connector{Name: "s", Status: connect.ConnectorStatus{State: state, WorkerID: "connect-1:8083"}}
+	for i, t := range tasks {
+		c.Status.Tasks = append(c.Status.Tasks, connect.TaskStatus{ID: i, State: t, WorkerID: "connect-2:8083", Trace: "boom\n\tat x"})
+	}
+	return c
+}
+
+// TestSettled: when waitReady calls a connector ready, and when it calls it failed.
+func TestSettled(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		conn      connect.Connector
+		want      string
+		wantTasks int
+		anyCount  bool
+		done      bool
+		failed    []string
+	}{
+		{name: "running with its tasks", conn: status("RUNNING", "RUNNING", "RUNNING"), want: diff.Running, done: true},
+		{name: "running, no task yet", conn: status("RUNNING"), want: diff.Running},
+		{name: "running, a task still unassigned", conn: status("RUNNING", "RUNNING", "UNASSIGNED"), want: diff.Running},
+		{name: "running, fewer tasks than tasks.max at first", conn: status("RUNNING", "RUNNING"), want: diff.Running, wantTasks: 3},
+		{name: "running, fewer tasks than tasks.max after the grace", conn: status("RUNNING", "RUNNING"), want: diff.Running, wantTasks: 3, anyCount: true, done: true},
+		{name: "running, tasks.max tasks", conn: status("RUNNING", "RUNNING", "RUNNING"), want: diff.Running, wantTasks: 2, done: true},
+		{name: "still paused, wanted running", conn: status("PAUSED", "PAUSED"), want: diff.Running},
+		{name: "paused, created paused: no tasks", conn: status("PAUSED"), want: diff.Paused, done: true},
+		{name: "paused with paused tasks", conn: status("PAUSED", "PAUSED"), want: diff.Paused, done: true},
+		{name: "paused, a task still running", conn: status("PAUSED", "PAUSED", "RUNNING"), want: diff.Paused},
+		{name: "stopped, no task left", conn: status("STOPPED"), want: diff.Stopped, done: true},
+		{name: "stopped, tasks not gone yet", conn: status("STOPPED", "RUNNING"), want: diff.Stopped},
+		{name: "a failed task", conn: status("RUNNING", "RUNNING", "FAILED"), want: diff.Running,
+			failed: []string{"task 1 on connect-2:8083: boom"}},
+		{name: "a failed connector", conn: func() connect.Connector {
+			c := status("FAILED")
+			c.Status.Trace = "  \n"
+			return c
+		}(), want: diff.Running, failed: []string{"connector on connect-1:8083: (no trace)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done, failed := settled(tc.conn, tc.want, tc.wantTasks, tc.anyCount)
+			if done != tc.done {
+				t.Errorf("settled = %v, want %v", done, tc.done)
+			}
+			if d := cmp.Diff(tc.failed, failed); d != "" {
+				t.Errorf("failed tasks (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestStepNames: the progress step a state change reports.
+func TestStepNames(t *testing.T) {
+	for state, want := range map[string]string{diff.Paused: "paused", diff.Stopped: "stopped", diff.Running: "running", "UNASSIGNED": "UNASSIGNED"} {
+		if got := lower(state); got != want {
+			t.Errorf("lower(%q) = %q, want %q", state, got, want)
+		}
+	}
+	for state, want := range map[string]string{manifest.StatePaused: diff.Paused, manifest.StateStopped: diff.Stopped, manifest.StateRunning: diff.Running, "": diff.Running} {
+		if got := connectState(state); got != want {
+			t.Errorf("connectState(%q) = %q, want %q", state, got, want)
+		}
+	}
+}
+
+func TestResultCounts(t *testing.T) {
+	r := &Result{Changes: []ChangeResult{{Outcome: Applied}, {Outcome: Applied}, {Outcome: Pending}, {Outcome: Failed}, {Outcome: Applied}}}
+	if a, p, f := r.Counts(); a != 3 || p != 1 || f != 1 {
+		t.Errorf("Counts = %d applied, %d pending, %d failed; want 3, 1, 1", a, p, f)
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	for trace, want := range map[string]string{
+		"":                                  "(no trace)",
+		"\n  \n":                            "(no trace)",
+		"org.x.Boom: bad\n\tat a.b(c.java)": "org.x.Boom: bad",
+		"  padded  ":                        "padded",
+	} {
+		if got := FirstLine(trace); got != want {
+			t.Errorf("FirstLine(%q) = %q, want %q", trace, got, want)
+		}
+	}
+}
+
+// TestSinkHealth: the one-line account status, plan and apply print.
+func TestSinkHealth(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		h       *SinkHealth
+		stalled bool
+		want    string
+	}{
+		{name: "not read", h: nil, want: "caught up (lag 0)"},
+		{name: "caught up", h: &SinkHealth{Stalled: []string{}}, want: "caught up (lag 0)"},
+		{name: "one reading with lag", h: &SinkHealth{Lag: 12}, want: "lag 12 records"},
+		{name: "two readings, moving", h: &SinkHealth{Lag: 12, Interval: 62 * time.Second}, want: "lag 12 records, progressing"},
+		{name: "stalled", h: &SinkHealth{Lag: 5, Interval: 62400 * time.Millisecond, Stalled: []string{"orders/0", "orders/2"}}, stalled: true,
+			want: "stalled: 5 records waiting, committed offsets unmoved for 1m2s on orders/0, orders/2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.h.IsStalled(); got != tc.stalled {
+				t.Errorf("IsStalled = %v", got)
+			}
+			if tc.h == nil {
+				return
+			}
+			if got := tc.h.Summary(); got != tc.want {
+				t.Errorf("Summary = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Version
+		ok   bool
+	}{
+		{"3.9.1", Version{3, 9, 1}, true},
+		{"4.0.0-ccs", Version{4, 0, 0}, true},
+		{"7.9.3-ce", Version{7, 9, 3}, true},
+		{"3.5", Version{3, 5, 0}, true},
+		{"3", Version{3, 0, 0}, false},
+		{"x.1", Version{}, false},
+	} {
+		got, ok := ParseVersion(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseVersion(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	order := []Version{{2, 8, 9}, {3, 4, 1}, {3, 5, 0}, {3, 5, 2}, {4, 0, 0}}
+	for i := range order {
+		for j := range order {
+			if got := order[i].Less(order[j]); got != (i < j) {
+				t.Errorf("%v.Less(%v) = %v", order[i], order[j], got)
+			}
+		}
+	}
+	if !(Version{3, 5, 0}).AtLeast(3, 5) || (Version{3, 4, 9}).AtLeast(3, 5) || !(Version{4, 0, 0}).AtLeast(3, 7) {
+		t.Error("AtLeast")
+	}
+	cs := &ClusterState{Workers: []*WorkerState{
+		{Info: connect.ServerInfo{Version: "3.9.0"}},
+		{Info: connect.ServerInfo{Version: "3.4.1"}, Err: errors.New("down")}, // unreachable: not counted
+		{Info: connect.ServerInfo{Version: "3.7.2-ccs"}},
+		{Info: connect.ServerInfo{Version: "garbage"}},
+	}}
+	if v, ok := cs.MinVersion(); !ok || v != (Version{3, 7, 2}) {
+		t.Errorf("MinVersion = %v, %v; want 3.7.2", v, ok)
+	}
+	if _, ok := (&ClusterState{}).MinVersion(); ok {
+		t.Error("MinVersion of no worker is known")
+	}
+}
+
+func TestTargeted(t *testing.T) {
+	o := PlanOptions{Targets: []string{"orders", "eu/clicks"}}
+	for _, tc := range []struct {
+		cluster, name string
+		want          bool
+	}{
+		{"eu", "orders", true}, {"us", "orders", true}, {"eu", "clicks", true}, {"us", "clicks", false}, {"eu", "other", false},
+	} {
+		if got := o.targeted(tc.cluster, tc.name); got != tc.want {
+			t.Errorf("targeted(%s, %s) = %v", tc.cluster, tc.name, got)
+		}
+	}
+	if !(PlanOptions{}).targeted("any", "thing") {
+		t.Error("no target is everything")
+	}
+}
+
+func TestWorkerFilePath(t *testing.T) {
+	w := &manifest.Worker{Name: "w1", Cluster: "c"}
+	if got := (PlanOptions{}).WorkerFilePath(w); got != "" {
+		t.Errorf("no workers dir and no propertiesFile: %q", got)
+	}
+	if got, want := (PlanOptions{WorkersDir: "/srv"}).WorkerFilePath(w), filepath.Join("/srv", "c", "workers", "w1", "connect-distributed.properties"); got != want {
+		t.Errorf("under the workers dir: %q, want %q", got, want)
+	}
+	w.PropertiesFile = "w1.properties"
+	if got := (PlanOptions{WorkersDir: "/srv"}).WorkerFilePath(w); got != "w1.properties" {
+		t.Errorf("a relative propertiesFile without a source: %q", got)
+	}
+	w.Src = &manifest.Source{Dir: "/etc/manifests"}
+	if got, want := (PlanOptions{}).WorkerFilePath(w), filepath.Join("/etc/manifests", "w1.properties"); got != want {
+		t.Errorf("relative to the manifest: %q, want %q", got, want)
+	}
+	w.PropertiesFile = "/opt/kafka/connect.properties"
+	if got := (PlanOptions{WorkersDir: "/srv"}).WorkerFilePath(w); got != "/opt/kafka/connect.properties" {
+		t.Errorf("an absolute propertiesFile: %q", got)
+	}
+}
+
+func TestSensitiveKeys(t *testing.T) {
+	cfg := &manifest.Config{
+		Values:    map[string]string{"a": "1", "from.secret": "x", "plugin.pw": "y", "auth.password": "z", "my.api.token": "t"},
+		Sensitive: map[string]bool{"from.secret": true},
+	}
+	got := sensitiveKeys(cfg, map[string]bool{"plugin.pw": true, "unset.pw": true})
+	want := map[string]bool{"from.secret": true, "plugin.pw": true, "unset.pw": true, "auth.password": true, "my.api.token": true}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("sensitive keys (-want +got):\n%s", d)
+	}
+}
+
+// findingsManifest declares one cluster with two workers and two sinks.
+const findingsManifest = `version: 1
+clusters:
+  - name: c
+    bootstrapServers: [kafka:9092]
+    groupId: g
+    storage: {config: {topic: c}, offset: {topic: o}, status: {topic: s}}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.storage.StringConverter}
+workers:
+  - {name: w1, cluster: c, url: http://connect-1:8083}
+  - {name: w2, cluster: c, url: http://connect-2:8083}
+sinks:
+  - name: a
+    cluster: c
+    class: org.example.Sink
+    topics: {t: {}}
+  - name: b
+    cluster: c
+    class: org.example.Sink
+    topics: {t: {}}
+`
+
+func findingsPlan(t *testing.T, live *ClusterState, o PlanOptions) *Session {
+	t.Helper()
+	m, ds := manifest.Parse("f.yaml", []byte(findingsManifest))
+	if ds = append(ds, manifest.Validate(m)...); ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	r, ds := manifest.Render(m, manifest.Unresolved{})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	return BuildPlan(m, r, map[string]*ClusterState{"c": live}, o)
+}
+
+func worker(name, endpoint, clusterID string, plugins ...string) *WorkerState {
+	w := &WorkerState{WorkerTarget: WorkerTarget{Name: name, URL: "http://" + endpoint, Endpoint: endpoint},
+		Info: connect.ServerInfo{Version: "3.9.0", KafkaClusterID: clusterID}, Plugins: map[string]bool{}}
+	for _, p := range plugins {
+		w.Plugins[p] = true
+	}
+	return w
+}
+
+// findingLines renders findings as "severity section subject: message" for comparison.
+func findingLines(fs []diff.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, string(f.Severity)+" "+f.Section+" "+f.Subject+": "+f.Message)
+	}
+	return out
+}
+
+// TestPlanFindings: what plan reports about the workers and connectors it read,
+// from live state built by hand.
+func TestPlanFindings(t *testing.T) {
+	const class = "org.example.Sink"
+	for _, tc := range []struct {
+		name string
+		live func() *ClusterState
+		o    PlanOptions
+		want []string
+	}{
+		{name: "all well", live: func() *ClusterState {
+			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class), worker("w2", "connect-2:8083", "k1", class)},
+				Connectors: map[string]connect.Connector{}}
+		}},
+		{name: "a worker down, a plugin missing, a second Kafka cluster, a stranger", live: func() *ClusterState {
+			down := worker("w2", "connect-2:8083", "", class)
+			down.Err = errors.New("connection refused")
+			third := worker("w3", "connect-3:8083", "k2")
+			c := status("RUNNING", "RUNNING")
+			c.Status.Tasks[0].WorkerID = "stranger:8083"
+			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class), down, third},
+				Connectors: map[string]connect.Connector{"a": c}}
+		}, want: []string{
+			"warning workers worker w2: does not answer at http://connect-2:8083: connection refused",
+			"error workers cluster c: workers disagree on kafka_cluster_id: k1 (w1); k2 (w3)",
+			"warning workers worker stranger:8083: runs connectors or tasks of this cluster but is not declared",
+			"error connectors sink a: connector class org.example.Sink is not installed on w3",
+			"error connectors sink b: connector class org.example.Sink is not installed on w3",
+		}},
+		{name: "failed connector and task", live: func() *ClusterState {
+			c := status("FAILED", "RUNNING", "FAILED")
+			c.Status.Trace = "org.x.Boom: no\n\tat y"
+			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class), worker("w2", "connect-2:8083", "k1", class)},
+				Connectors: map[string]connect.Connector{"a": c}}
+		}, want: []string{
+			"warning connectors sink a: connector FAILED on connect-1:8083: org.x.Boom: no",
+			"warning connectors sink a: task 1 FAILED on connect-2:8083: boom",
+		}},
+		{name: "connectors unread", live: func() *ClusterState {
+			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class)}, ReadErr: errors.New("timeout")}
+		}, want: []string{"error workers cluster c: cannot read the connectors: timeout"}},
+		{name: "an unrenderable sink", live: func() *ClusterState {
+			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class)}, Connectors: map[string]connect.Connector{}}
+		}, o: PlanOptions{Unrenderable: map[string]string{"c/b": "secret PW is not set"}},
+			want: []string{"error connectors sink b: not planned: secret PW is not set"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			live := tc.live()
+			live.Name = "c"
+			s := findingsPlan(t, live, tc.o)
+			// Compare as sets: the plan's own sort is diff's business.
+			got := findingLines(s.Plan.Findings)
+			if d := cmp.Diff(slices.Sorted(slices.Values(tc.want)), slices.Sorted(slices.Values(got))); d != "" {
+				t.Errorf("findings (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestPlanUnreadAndUnrenderable: a cluster whose connectors cannot be read is
+// listed as unread, with no change; an unrenderable sink gets no change and is
+// never pruned.
+func TestPlanUnreadAndUnrenderable(t *testing.T) {
+	s := findingsPlan(t, &ClusterState{Name: "c", ReadErr: errors.New("x")}, PlanOptions{})
+	if d := cmp.Diff([]string{"c"}, s.Plan.Unread); d != "" || len(s.Plan.Changes) != 0 {
+		t.Errorf("unread = %v, changes = %v", s.Plan.Unread, s.Plan.Changes)
+	}
+	s = findingsPlan(t, &ClusterState{Name: "c", Connectors: map[string]connect.Connector{}},
+		PlanOptions{Unrenderable: map[string]string{"c/b": "no"}, Targets: []string{"a", "b"}})
+	if len(s.Plan.Changes) != 1 || s.Plan.Changes[0].Name != "a" || s.Sinks["c/b"] != nil || s.Sinks["c/a"] == nil {
+		t.Errorf("changes = %+v", s.Plan.Changes)
+	}
+	if f := s.Plan.Findings; len(f) != 1 || !f[0].Contained {
+		t.Errorf("the unrenderable sink's error is not contained: %+v", f)
+	}
+}
+
+// TestSavedPlanRoundTrip: what plan -out writes, apply FILE reads back as it
+// was, with no sensitive value, and Stale finds no difference with itself.
+func TestSavedPlanRoundTrip(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{
+		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "a", StateBefore: diff.Running, StateAfter: diff.Paused,
+			Fingerprint: "f1", Fields: []diff.Field{
+				{Key: "tasks.max", Before: "1", After: "3", HasBefore: true, HasAfter: true},
+				{Key: "auth.password", Before: "old-secret", After: "new-secret", HasBefore: true, HasAfter: true, Sensitive: true},
+				{Key: "added", After: "x", HasAfter: true},
+			}},
+		{Action: diff.NoOp, Kind: diff.KindSink, Cluster: "c", Name: "b", StateBefore: diff.Running, StateAfter: diff.Running, Fingerprint: "f2"},
+		{Action: diff.Create, Kind: diff.KindWorker, Cluster: "c", Name: "w1", Path: "/srv/w1.properties", Fingerprint: "f3"},
+	}}
+	pf := &PlanFile{FormatVersion: PlanFileVersion, Manifests: []string{"m.yaml"}, ManifestDigest: "d", Changes: SaveChanges(p)}
+	if len(pf.Changes) != 3 {
+		t.Fatalf("no-ops are saved too: %d changes", len(pf.Changes))
+	}
+	b, err := pf.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "secret") {
+		t.Fatalf("a sensitive value was saved:\n%s", b)
+	}
+	if !strings.HasSuffix(string(b), "}\n") {
+		t.Errorf("the file does not end with a newline")
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadPlanFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(pf, back); d != "" {
+		t.Errorf("round trip (-wrote +read):\n%s", d)
+	}
+	pw := back.Changes[0].Fields[1]
+	if !pw.Sensitive || pw.Before != nil || pw.After != nil || !pw.HasBefore || !pw.HasAfter {
+		t.Errorf("the sensitive field: %+v", pw)
+	}
+	if added := back.Changes[0].Fields[2]; added.Before != nil || added.After == nil || *added.After != "x" {
+		t.Errorf("an added field: %+v", added)
+	}
+	if stale := back.Stale(SaveChanges(p)); len(stale) != 0 {
+		t.Errorf("a plan is stale against itself: %v", stale)
+	}
+}
+
+func TestReadPlanFileRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, content, want string }{
+		{"not json", "plan: yes\n", "is not a connectsync plan"},
+		{"another format", `{"format_version": 2, "changes": []}`, "has plan format 2; this connectsync reads 1"},
+		{"no format", `{"changes": []}`, "has plan format 0"},
+	} {
+		path := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadPlanFile(path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := ReadPlanFile(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing file reads")
+	}
+}
+
+// TestStale: every way a saved plan can differ from a fresh one.
+func TestStale(t *testing.T) {
+	saved := []SavedChange{
+		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "moved", Fingerprint: "f1"},
+		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "same", Fingerprint: "f2", StateAfter: diff.Running},
+		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "other", Fingerprint: "f3", StateAfter: diff.Running},
+		{Action: diff.Delete, Kind: diff.KindSink, Cluster: "c", Name: "gone", Fingerprint: "f4"},
+	}
+	fresh := []SavedChange{
+		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "moved", Fingerprint: "f1-now"},
+		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "same", Fingerprint: "f2", StateAfter: diff.Running},
+		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "other", Fingerprint: "f3", StateAfter: diff.Paused},
+		{Action: diff.Create, Kind: diff.KindSink, Cluster: "c", Name: "new", Fingerprint: "f5"},
+	}
+	want := []string{
+		"sink c/gone: no longer in the plan",
+		"sink c/moved: its live state changed since the plan was made",
+		"sink c/new: new in the plan",
+		"sink c/other: the change to make is different now",
+	}
+	if d := cmp.Diff(want, (&PlanFile{Changes: saved}).Stale(fresh)); d != "" {
+		t.Errorf("stale (-want +got):\n%s", d)
+	}
+}
+
+// TestSecretMACsDetectTampering: the saved MACs change with any sensitive
+// value, key or presence, with the plan key, and never with the other fields.
+func TestSecretMACsDetectTampering(t *testing.T) {
+	mk := func(fields ...diff.Field) *diff.Plan {
+		return &diff.Plan{Changes: []diff.Change{{Kind: diff.KindSink, Cluster: "c", Name: "a", Fields: fields}}}
+	}
+	pw := diff.Field{Key: "auth.password", After: "s1", HasAfter: true, Sensitive: true}
+	plain := diff.Field{Key: "tasks.max", After: "1", HasAfter: true}
+	dir := t.TempDir()
+	k1, err := LoadPlanKey(filepath.Join(dir, "one", "plan.key"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := LoadPlanKey(filepath.Join(dir, "two", "plan.key"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k1.ID == k2.ID {
+		t.Fatal("two keys share an ID")
+	}
+	again, err := LoadPlanKey(filepath.Join(dir, "one", "plan.key"), true)
+	if err != nil || again.ID != k1.ID {
+		t.Fatalf("reloading the key with create made another: %v", err)
+	}
+	base := k1.SecretMACs(mk(pw, plain))
+	if len(base) != 1 || base["sink c/a"] == "" {
+		t.Fatalf("MACs = %v", base)
+	}
+	if strings.Contains(base["sink c/a"], "s1") {
+		t.Fatal("the MAC holds the value")
+	}
+	if len(k1.SecretMACs(mk(plain))) != 0 || HasSensitive(mk(plain)) || !HasSensitive(mk(pw)) {
+		t.Error("a change without sensitive fields has a MAC")
+	}
+	pf := &PlanFile{SecretMACs: base}
+	if got := pf.StaleSecrets(k1.SecretMACs(mk(pw, diff.Field{Key: "tasks.max", After: "9", HasAfter: true}))); len(got) != 0 {
+		t.Errorf("a plain field moved the MAC: %v", got)
+	}
+	rotated := pw
+	rotated.After = "s2"
+	renamed := pw
+	renamed.Key = "auth.username"
+	removed := pw
+	removed.HasAfter, removed.After = false, ""
+	for name, fresh := range map[string]map[string]string{
+		"rotated":       k1.SecretMACs(mk(rotated)),
+		"another key":   k1.SecretMACs(mk(renamed)),
+		"removed":       k1.SecretMACs(mk(removed)),
+		"other machine": k2.SecretMACs(mk(pw)),
+		"none now":      {},
+	} {
+		if got := pf.StaleSecrets(fresh); len(got) != 1 || got[0] != "sink c/a: a secret value changed since the plan was made" {
+			t.Errorf("%s: %v", name, got)
+		}
+	}
+	if got := (&PlanFile{}).StaleSecrets(base); len(got) != 1 {
+		t.Errorf("a secret new since the plan: %v", got)
+	}
+}
+
+func TestPlanKeyPath(t *testing.T) {
+	env := func(kv ...string) func(string) (string, bool) {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+	}
+	for _, tc := range []struct {
+		name string
+		env  func(string) (string, bool)
+		want string
+	}{
+		{"the variable wins", env(PlanKeyEnv, "/k", "XDG_CONFIG_HOME", "/x", "HOME", "/h"), "/k"},
+		{"XDG", env("XDG_CONFIG_HOME", "/x", "HOME", "/h"), filepath.Join("/x", "connectsync", "plan.key")},
+		{"a relative XDG is ignored", env("XDG_CONFIG_HOME", "x", "HOME", "/h"), filepath.Join("/h", ".config", "connectsync", "plan.key")},
+		{"HOME", env("HOME", "/h"), filepath.Join("/h", ".config", "connectsync", "plan.key")},
+	} {
+		got, err := PlanKeyPath(tc.env)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := PlanKeyPath(env()); err == nil || !strings.Contains(err.Error(), PlanKeyEnv) {
+		t.Errorf("no home: %v", err)
+	}
+}
+
+func TestLoadPlanKeyRefuses(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := LoadPlanKey(filepath.Join(dir, "missing"), false); err == nil || !strings.Contains(err.Error(), "made by another user or on another machine") {
+		t.Errorf("missing: %v", err)
+	}
+	short := filepath.Join(dir, "short")
+	if err := os.WriteFile(short, []byte("abcd\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPlanKey(short, false); err == nil || !strings.Contains(err.Error(), "is not 32 hex-encoded bytes") {
+		t.Errorf("short: %v", err)
+	}
+	if _, err := LoadPlanKey(dir, false); err == nil {
+		t.Error("a directory is a key")
+	}
+}
+
+// TestApplyWithoutWorkers: with no worker answering, sink changes are pending
+// (nothing was written), worker files are still written, and no-ops are skipped.
+func TestApplyWithoutWorkers(t *testing.T) {
+	dir := t.TempDir()
+	s := &Session{
+		Plan: &diff.Plan{Changes: []diff.Change{
+			{Action: diff.Create, Kind: diff.KindSink, Cluster: "c", Name: "a"},
+			{Action: diff.NoOp, Kind: diff.KindSink, Cluster: "c", Name: "same"},
+			{Action: diff.Update, Kind: diff.KindWorker, Cluster: "c", Name: "w1"},
+			{Action: diff.Update, Kind: diff.KindWorker, Cluster: "c", Name: "unrendered"},
+		}},
+		Clusters: map[string]*ClusterState{"c": {Name: "c"}},
+		Workers:  map[string]*WorkerDesired{"c/w1": {Path: filepath.Join(dir, "w1", "x.properties"), Data: []byte("a=1\n"), Mode: 0o644}},
+	}
+	var steps []string
+	res := s.Apply(t.Context(), Options{Progress: func(e Event) { steps = append(steps, e.Change.Name+" "+e.Step) }})
+	var got []string
+	for _, r := range res.Changes {
+		got = append(got, r.Change.Name+" "+string(r.Outcome))
+	}
+	if d := cmp.Diff([]string{"w1 applied", "unrendered failed", "a pending"}, got); d != "" {
+		t.Errorf("outcomes (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"w1 written"}, steps); d != "" {
+		t.Errorf("progress (-want +got):\n%s", d)
+	}
+	if len(res.RestartWorkers) != 2 {
+		t.Errorf("restart workers: %v", res.RestartWorkers)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "w1", "x.properties")); err != nil || string(b) != "a=1\n" {
+		t.Errorf("worker file: %q %v", b, err)
+	}
+}
+
+// TestWriteFileUnder: render never writes through a link inside its tree.
+func TestWriteFileUnder(t *testing.T) {
+	root := t.TempDir()
+	if err := WriteFileUnder(root, "c/workers/w1/x.properties", []byte("a=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "c", "workers", "w1", "x.properties")); err != nil || string(b) != "a=1\n" {
+		t.Fatalf("written: %q %v", b, err)
+	}
+	if err := WriteFileUnder(root, "c/workers/w1/x.properties", []byte("a=2\n"), 0o600); err != nil {
+		t.Fatalf("overwrite: %v", err)
+	}
+	if info, err := os.Stat(filepath.Join(root, "c", "workers", "w1", "x.properties")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("a secret file's mode: %v %v", info.Mode(), err)
+	}
+	for _, rel := range []string{"../escape", "/abs/path"} {
+		if err := WriteFileUnder(root, rel, nil, 0o644); !errors.Is(err, ErrOutsideTree) {
+			t.Errorf("%s: %v", rel, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileUnder(root, "file/x", nil, 0o644); !errors.Is(err, ErrOutsideTree) {
+		t.Errorf("through a file: %v", err)
+	}
+	if err := os.Symlink(t.TempDir(), filepath.Join(root, "link")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if err := WriteFileUnder(root, "link/x", nil, 0o644); !errors.Is(err, ErrOutsideTree) {
+		t.Errorf("through a link: %v", err)
+	}
+}
+
+// TestReadHealth: a sink that reached RUNNING is ready unless Kafka says its
+// records wait while its offsets do not move; an unreadable health leaves it ready.
+func TestReadHealth(t *testing.T) {
+	results := []ChangeResult{
+		{Change: diff.Change{Cluster: "c", Name: "stalled"}, Outcome: Applied},
+		{Change: diff.Change{Cluster: "c", Name: "moving"}, Outcome: Applied},
+		{Change: diff.Change{Cluster: "c", Name: "unread"}, Outcome: Applied},
+		{Change: diff.Change{Cluster: "c", Name: "not-watched"}, Outcome: Applied},
+	}
+	health := func(_ context.Context, cluster, sink string) (*SinkHealth, error) {
+		switch sink {
+		case "stalled":
+			return &SinkHealth{Group: "connect-stalled", Lag: 3, Interval: 2 * time.Second, Stalled: []string{"t/0"}}, nil
+		case "moving":
+			return &SinkHealth{Group: "connect-moving", Lag: 3, Interval: 2 * time.Second}, nil
+		}
+		return nil, errors.New("no broker")
+	}
+	var steps []string
+	(&Session{}).readHealth(t.Context(), results, []int{0, 1, 2}, Options{Health: health},
+		func(e Event) { steps = append(steps, e.Change.Name+" "+e.Step) })
+	if d := cmp.Diff([]string{"stalled stalled", "moving ready", "unread ready"}, steps); d != "" {
+		t.Errorf("steps (-want +got):\n%s", d)
+	}
+	var got []string
+	for _, r := range results {
+		got = append(got, r.Change.Name+" "+string(r.Outcome))
+	}
+	if d := cmp.Diff([]string{"stalled failed", "moving applied", "unread applied", "not-watched applied"}, got); d != "" {
+		t.Errorf("outcomes (-want +got):\n%s", d)
+	}
+	if err := results[0].Err; err == nil || !strings.Contains(err.Error(), "RUNNING but stalled: 3 records waiting") || !strings.Contains(err.Error(), "consumer group connect-stalled") {
+		t.Errorf("the stalled sink's error: %v", err)
+	}
+	if results[1].Health == nil || results[2].Health != nil {
+		t.Errorf("health kept: %v %v", results[1].Health, results[2].Health)
+	}
+}
+
+func TestClusterClient(t *testing.T) {
+	c1, c2 := &connect.Client{}, &connect.Client{}
+	down := &WorkerState{Client: c1, Err: errors.New("down")}
+	up := &WorkerState{Client: c2}
+	if got := (&ClusterState{Workers: []*WorkerState{down, up}}).Client(); got != c2 {
+		t.Error("the client is not the first worker that answered")
+	}
+	if got := (&ClusterState{Workers: []*WorkerState{down, up}, ReadFrom: down}).Client(); got != c1 {
+		t.Error("the client is not the worker the connectors were read from")
+	}
+	if got := (&ClusterState{Workers: []*WorkerState{down}}).Client(); got != nil {
+		t.Error("a client with no worker answering")
+	}
+}
+
+// TestLockPath: the lock is the cluster's identity (its group.id), with a
+// readable, file-name-safe label.
+func TestLockPath(t *testing.T) {
+	a := LockPath("/l", &manifest.Cluster{Name: "prod", GroupID: "connect-prod"})
+	b := LockPath("/l", &manifest.Cluster{Name: "other-name", GroupID: "connect-prod"})
+	c := LockPath("/l", &manifest.Cluster{Name: "prod", GroupID: "connect-staging"})
+	if a != b || a == c {
+		t.Errorf("lock paths: %s %s %s", a, b, c)
+	}
+	if !strings.HasPrefix(a, filepath.Join("/l", "connect-connect-prod-")) || !strings.HasSuffix(a, ".lock") {
+		t.Errorf("lock path %s", a)
+	}
+	if got := LockPath("/l", &manifest.Cluster{Name: "n/../x y"}); !strings.HasPrefix(filepath.Base(got), "connect-n_.._x_y-") {
+		t.Errorf("a cluster without group.id: %s", got)
+	}
+	if got := readable(strings.Repeat("g", 100), ""); got != "connect-"+strings.Repeat("g", 64) {
+		t.Errorf("a long group.id: %s", got)
+	}
+}
+
+// TestLockIsExclusive: a second Acquire fails at once and names the holder;
+// after Release it succeeds.
+func TestLockIsExclusive(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "locks")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := LockPath(dir, &manifest.Cluster{Name: "c", GroupID: "g"})
+	l, err := Acquire(path, "apply -f m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Acquire(path, "second"); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "(apply -f m.yaml)") {
+		t.Errorf("second acquire: %v", err)
+	}
+	l.Release()
+	l.Release() // twice is harmless
+	l2, err := Acquire(path, "third")
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	l2.Release()
+}
+
+func TestRefusalIsAnError(t *testing.T) {
+	var err error = Refusal{Rule: "max-deletes", Message: "the plan deletes 11 connectors"}
+	if err.Error() != "the plan deletes 11 connectors" {
+		t.Errorf("Error() = %q", err.Error())
+	}
+	if countOf(3, 3) != "all of them" || countOf(2, 3) != "2 of them" {
+		t.Error("countOf")
+	}
+}
