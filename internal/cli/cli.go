@@ -119,7 +119,6 @@ type app struct {
 	// is made from it and the resolver registers into it, so no command
 	// can print a secret it resolved (see resolver).
 	secrets *view.Secrets
-	noColor bool
 }
 
 // Main runs connectsync with args (without the program name) and returns the
