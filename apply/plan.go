@@ -144,7 +144,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 		p.Changes = append(p.Changes, changes...)
 		s.versionFindings(c, cs, changes)
 	}
-	s.planWorkerFiles(m, r, o)
+	s.planWorkerFiles(r, o)
 	p.Sort()
 	return s
 }
@@ -291,7 +291,7 @@ func (o PlanOptions) WorkerFilePath(w *manifest.Worker) string {
 	return ""
 }
 
-func (s *Session) planWorkerFiles(m *manifest.Manifest, r *manifest.Rendered, o PlanOptions) {
+func (s *Session) planWorkerFiles(r *manifest.Rendered, o PlanOptions) {
 	files := map[object.Ref]manifest.File{}
 	for _, f := range r.WorkerFiles() {
 		files[object.WorkerRef(f.Cluster, f.Name)] = f
