@@ -154,7 +154,7 @@ type WorkerFile struct {
 func PlanWorker(w WorkerFile) Change {
 	rules := Rules{Sensitive: func(k string) bool { return w.Sensitive[k] }}
 	ch := Change{Ref: object.WorkerRef(w.Cluster, w.Name), Path: w.Path, Action: NoOp}
-	ch.Fields, _ = configsAll(w.Deployed, w.Rendered, rules)
+	ch.Fields = configsAll(w.Deployed, w.Rendered, rules)
 	switch {
 	case w.Deployed == nil:
 		ch.Action = Create
@@ -169,7 +169,7 @@ func PlanWorker(w WorkerFile) Change {
 }
 
 // configsAll compares every key: a worker file has no server-added keys.
-func configsAll(before, after map[string]string, r Rules) ([]Field, []string) {
+func configsAll(before, after map[string]string, r Rules) []Field {
 	fields, _ := Configs(before, after, Rules{Sensitive: r.Sensitive, Ignore: nil})
 	// Configs drops name and __internal.* keys, which a worker file may
 	// legitimately hold; compare those here.
@@ -184,7 +184,7 @@ func configsAll(before, after map[string]string, r Rules) ([]Field, []string) {
 		}
 	}
 	sort.Slice(fields, func(i, j int) bool { return fields[i].Key < fields[j].Key })
-	return fields, nil
+	return fields
 }
 
 func unionKeys(a, b map[string]string) []string {
