@@ -470,19 +470,21 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 	v := d.Config.Values
 	var out []diff.Finding
 	what := fmt.Sprintf("topic %s, table %s.%s", tr.Topic, tr.Keyspace, tr.Table)
-	add := func(sev diff.Severity, field, hint, format string, args ...any) {
-		out = append(out, t.finding(sev, tableField(d, tr, field), what+": "+fmt.Sprintf(format, args...), hint))
+	// Every finding here is an error: the connector refuses to start, or
+	// fails every record.
+	add := func(field, hint, format string, args ...any) {
+		out = append(out, t.finding(diff.SevError, tableField(d, tr, field), what+": "+fmt.Sprintf(format, args...), hint))
 	}
 	ksName, tbName := identifier(tr.Keyspace), identifier(tr.Table)
 	tables, ok := s.keyspaces[ksName]
 	if !ok {
-		add(diff.SevError, "keyspace", missingHint("keyspace", ksName, slices.Sorted(maps.Keys(s.keyspaces))),
+		add("keyspace", missingHint("keyspace", ksName, slices.Sorted(maps.Keys(s.keyspaces))),
 			"keyspace %s does not exist", strconv.Quote(ksName))
 		return out
 	}
 	tb, ok := tables[tbName]
 	if !ok {
-		add(diff.SevError, "table", missingHint("table", tbName, slices.Sorted(maps.Keys(tables))),
+		add("table", missingHint("table", tbName, slices.Sorted(maps.Keys(tables))),
 			"table %s does not exist in keyspace %s", strconv.Quote(tbName), strconv.Quote(ksName))
 		return out
 	}
@@ -510,14 +512,14 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 		mapped[e.Column] = true
 		c, ok := tb.columns[e.Column]
 		if !ok {
-			add(diff.SevError, "mapping", missingHint("column", e.Column, colNames(tb)),
+			add("mapping", missingHint("column", e.Column, colNames(tb)),
 				"column %s does not exist", strconv.Quote(e.Column))
 			continue
 		}
 		// now() binds a java.util.UUID (FunctionMapper); only the driver's
 		// UUID codec takes one, for timeuuid and uuid columns.
 		if e.Kind == manifest.FromNow && c.typ != "timeuuid" && c.typ != "uuid" {
-			add(diff.SevError, "mapping", "map now() to a timeuuid column, or map a field of the record to this one",
+			add("mapping", "map now() to a timeuuid column, or map a field of the record to this one",
 				"column %s is %s, but now() makes a TIMEUUID, which the connector cannot write into it", strconv.Quote(e.Column), c.typ)
 		}
 	}
@@ -528,7 +530,7 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 		}
 	}
 	if len(unmapped) > 0 {
-		add(diff.SevError, "mapping", "map every primary-key column, as in id=key.id",
+		add("mapping", "map every primary-key column, as in id=key.id",
 			"primary-key %s not mapped: %s", plural(len(unmapped), "column is", "columns are"), strings.Join(unmapped, ", "))
 	}
 	if tb.isCounter() && (ttlSet || ttlMapped) {
@@ -536,7 +538,7 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 		if ttlSet {
 			field = "ttl"
 		}
-		add(diff.SevError, field, "remove ttl and __ttl: Cassandra has no TTL for counters",
+		add(field, "remove ttl and __ttl: Cassandra has no TTL for counters",
 			"the table has counter columns, and the connector cannot set a TTL when it updates a counter table")
 	} else if tb.isCounter() {
 		// Seen on the real connector, 1.5.0 and 1.4.0 (internal/datastaxe2e
@@ -544,7 +546,7 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 		// "message_internal_timestamp is not a variable in this bound statement"
 		// (kafka_internal_timestamp on 1.4.0): the connector binds the record's
 		// timestamp, for which its counter UPDATE has no USING TIMESTAMP.
-		add(diff.SevError, "table", "the connector cannot update counter tables: write counters with another consumer, or map into a table without counter columns",
+		add("table", "the connector cannot update counter tables: write counters with another consumer, or map into a table without counter columns",
 			"the table has counter columns, and the connector fails every record it writes to a counter table (\"message_internal_timestamp is not a variable in this bound statement\" on 1.5.0, kafka_internal_timestamp on 1.4.0)")
 	}
 	return out
