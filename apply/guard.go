@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/internal/english"
 	"github.com/connectsync/connectsync/object"
 )
 
@@ -88,7 +89,7 @@ func (s *Session) Check(g Guardrails) []Refusal {
 				out = append(out, Refusal{
 					Cluster: c, Rule: "no-sinks-declared", Names: ids,
 					Message: fmt.Sprintf("cluster %s: the manifests declare no sink for it, yet it runs %d %s; prune would delete %s: %s",
-						c, live, plural(live, "connector", "connectors"), countOf(len(names), live), strings.Join(names, ", ")),
+						c, live, english.Plural(live, "connector", "connectors"), countOf(len(names), live), strings.Join(names, ", ")),
 					Hint: "check that -f points at the right files and directories; if deleting them all is meant, pass --allow-mass-delete",
 				})
 			case 2*len(names) > live:
@@ -113,7 +114,7 @@ func (s *Session) Check(g Guardrails) []Refusal {
 		out = append(out, Refusal{
 			Rule: "max-deletes", Names: allDeletes,
 			Message: fmt.Sprintf("the plan deletes %d %s, more than --max-deletes %d allows: %s",
-				len(allDeletes), plural(len(allDeletes), "connector", "connectors"), g.MaxDeletes, list),
+				len(allDeletes), english.Plural(len(allDeletes), "connector", "connectors"), g.MaxDeletes, list),
 			Hint: fmt.Sprintf("if this is meant, pass --max-deletes %d", len(allDeletes)),
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/internal/english"
 	"github.com/connectsync/connectsync/manifest"
 	"github.com/connectsync/connectsync/object"
 )
@@ -137,7 +138,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 				p.Findings = append(p.Findings, diff.Finding{
 					Severity: diff.SevInfo, Section: diff.SectionConnectors, Subject: ch.Ref,
 					Message: fmt.Sprintf("the worker masks %s, so %s not compared", strings.Join(ch.Unverifiable, ", "),
-						plural(len(ch.Unverifiable), "it was", "they were")),
+						english.Plural(len(ch.Unverifiable), "it was", "they were")),
 				})
 			}
 		}
@@ -147,13 +148,6 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 	s.planWorkerFiles(r, o)
 	p.Sort()
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func toDiffConnector(c connect.Connector) diff.Connector {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/internal/english"
 	"github.com/connectsync/connectsync/manifest"
 )
 
@@ -531,7 +532,7 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 	}
 	if len(unmapped) > 0 {
 		add("mapping", "map every primary-key column, as in id=key.id",
-			"primary-key %s not mapped: %s", plural(len(unmapped), "column is", "columns are"), strings.Join(unmapped, ", "))
+			"primary-key %s not mapped: %s", english.Plural(len(unmapped), "column is", "columns are"), strings.Join(unmapped, ", "))
 	}
 	if tb.isCounter() && (ttlSet || ttlMapped) {
 		field := "mapping"
@@ -550,13 +551,6 @@ func checkTable(t target, s *schema, tr manifest.TableRef) []diff.Finding {
 			"the table has counter columns, and the connector fails every record it writes to a counter table (\"message_internal_timestamp is not a variable in this bound statement\" on 1.5.0, kafka_internal_timestamp on 1.4.0)")
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func colNames(t *table) []string { return slices.Sorted(maps.Keys(t.columns)) }

@@ -18,6 +18,7 @@ import (
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/importer"
+	"github.com/connectsync/connectsync/internal/english"
 	"github.com/connectsync/connectsync/manifest"
 	"github.com/connectsync/connectsync/object"
 )
@@ -209,7 +210,7 @@ func runImport(a *app, args []string) int {
 		}
 		if len(exist) > 0 {
 			a.p.Errorf("pass --overwrite to rewrite them, or import into another directory",
-				"import: %s already %s; nothing was written", strings.Join(exist, ", "), plural(len(exist), "exists", "exist"))
+				"import: %s already %s; nothing was written", strings.Join(exist, ", "), english.Plural(len(exist), "exists", "exist"))
 			return ExitError
 		}
 	}
@@ -221,13 +222,6 @@ func runImport(a *app, args []string) int {
 	}
 	a.p.ImportReport(res, true)
 	return ExitOK
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func errHint(err error) string {
