@@ -100,8 +100,14 @@ func (r Rules) ignored(key string) bool {
 	if ignoredAlways(key) {
 		return true
 	}
-	for _, p := range r.Ignore {
-		if prefix, ok := strings.CutSuffix(p, "*"); ok && strings.HasPrefix(key, prefix) || p == key {
+	return matchAny(r.Ignore, key)
+}
+
+// matchAny reports whether name is one of patterns, or starts with the
+// prefix of one that ends in *: the rule of ignoreKeys and prune.keep.
+func matchAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok && strings.HasPrefix(name, prefix) || p == name {
 			return true
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/connectsync/connectsync/object"
 )
@@ -55,14 +54,7 @@ type Prune struct {
 }
 
 // Keeps reports whether name is protected from pruning.
-func (p Prune) Keeps(name string) bool {
-	for _, k := range p.Keep {
-		if prefix, ok := strings.CutSuffix(k, "*"); ok && strings.HasPrefix(name, prefix) || k == name {
-			return true
-		}
-	}
-	return false
-}
+func (p Prune) Keeps(name string) bool { return matchAny(p.Keep, name) }
 
 // SinkOptions tune PlanSinks.
 type SinkOptions struct {
