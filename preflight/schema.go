@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"github.com/connectsync/connectsync/apply"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/internal/english"
+	"github.com/connectsync/connectsync/internal/tlschain"
 	"github.com/connectsync/connectsync/manifest"
 )
 
@@ -190,18 +190,7 @@ func tlsConfig(v map[string]string) (*tls.Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.InsecureSkipVerify = true
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("the server sent no certificate")
-			}
-			inter := x509.NewCertPool()
-			for _, c := range cs.PeerCertificates[1:] {
-				inter.AddCert(c)
-			}
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
-			return err
-		}
+		tlschain.SkipHostname(cfg, roots, "server")
 	}
 	return cfg, nil
 }
