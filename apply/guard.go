@@ -2,7 +2,8 @@ package apply
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/connectsync/connectsync/diff"
@@ -69,12 +70,7 @@ func (s *Session) Check(g Guardrails) []Refusal {
 	}
 	var out []Refusal
 	if !g.AllowMassDelete && !g.Targeted {
-		clusters := make([]string, 0, len(deletes))
-		for c := range deletes {
-			clusters = append(clusters, c)
-		}
-		sort.Strings(clusters)
-		for _, c := range clusters {
+		for _, c := range slices.Sorted(maps.Keys(deletes)) {
 			ids := deletes[c]
 			names := make([]string, len(ids))
 			for i, r := range ids {

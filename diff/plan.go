@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/connectsync/connectsync/object"
@@ -93,7 +95,7 @@ func PlanSinks(cluster string, desired []Sink, live map[string]Connector, o Sink
 		out = append(out, ch)
 	}
 	if o.Prune.Enabled {
-		for _, name := range sortedNames(live) {
+		for _, name := range slices.Sorted(maps.Keys(live)) {
 			if declared[name] || o.Prune.Keeps(name) {
 				continue
 			}
@@ -122,15 +124,6 @@ func effectiveState(live, desired object.State) object.State {
 		}
 	}
 	return live
-}
-
-func sortedNames(m map[string]Connector) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // WorkerFile is one worker's properties, rendered and deployed.

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -417,7 +418,7 @@ func (a *app) readForImport(ctx context.Context, t importTarget, f importFlags) 
 		return in, fmt.Errorf("cannot read the connectors: %v", cs.ReadErr)
 	}
 	passwords := map[string]map[string]bool{}
-	for _, name := range sortedNames(cs.Connectors) {
+	for _, name := range slices.Sorted(maps.Keys(cs.Connectors)) {
 		c := cs.Connectors[name]
 		if !matchAny(f.connectors, name) {
 			continue
@@ -519,13 +520,4 @@ func matchAny(globs []string, name string) bool {
 		}
 	}
 	return false
-}
-
-func sortedNames(m map[string]connect.Connector) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
