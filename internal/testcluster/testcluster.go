@@ -468,15 +468,6 @@ func (c *Cluster) WorkerLog(i int) (string, error) {
 	return string(b), err
 }
 
-// WorkerPID returns worker i's PID, or an error when it is not running.
-func (c *Cluster) WorkerPID(i int) (int, error) {
-	out, err := c.ctl(context.Background(), "pid", c.WorkerName(i))
-	if err != nil {
-		return 0, err
-	}
-	return strconv.Atoi(strings.TrimSpace(out))
-}
-
 // --- readiness -----------------------------------------------------------------------
 
 var probe = &http.Client{Timeout: 3 * time.Second}
