@@ -85,7 +85,7 @@ const (
 )
 
 // decode reads a key or value as the converter and the sink do
-// (datastax-conversions.md, "Decoding the way the worker does").
+// (docs/preflight.md, "Decoding as the workers do").
 func (c converter) decode(b []byte) decoded {
 	if b == nil {
 		return decoded{tombstone: true}
