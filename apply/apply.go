@@ -49,9 +49,10 @@ type Options struct {
 // Event is one step of an apply, for progress output.
 type Event struct {
 	Change diff.Change
-	// Step says what was done: "created", "config updated", "paused",
-	// "resumed", "stopped", "deleted", "restarted failed tasks",
-	// "written", "ready", "stalled", "failed".
+	// Step says what was done: "created", "created paused", "created
+	// stopped", "config updated", "paused", "resumed", "stopped",
+	// "deleted", "restarted failed tasks", "written", "ready", "stalled",
+	// "failed".
 	Step string
 	Err  error
 }
