@@ -15,6 +15,7 @@ import (
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // The rules here are pure: they take live state as values. These table tests
@@ -22,9 +23,9 @@ import (
 // same rules against the real workers.
 
 func status(state string, tasks ...string) connect.Connector {
-	c := connect.Connector{Name: "s", Status: connect.ConnectorStatus{State: state, WorkerID: "connect-1:8083"}}
+	c := connect.Connector{Name: "s", Status: connect.ConnectorStatus{State: object.State(state), WorkerID: "connect-1:8083"}}
 	for i, t := range tasks {
-		c.Status.Tasks = append(c.Status.Tasks, connect.TaskStatus{ID: i, State: t, WorkerID: "connect-2:8083", Trace: "boom\n\tat x"})
+		c.Status.Tasks = append(c.Status.Tasks, connect.TaskStatus{ID: i, State: object.State(t), WorkerID: "connect-2:8083", Trace: "boom\n\tat x"})
 	}
 	return c
 }
@@ -34,31 +35,31 @@ func TestSettled(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		conn      connect.Connector
-		want      string
+		want      object.State
 		wantTasks int
 		anyCount  bool
 		done      bool
 		failed    []string
 	}{
-		{name: "running with its tasks", conn: status("RUNNING", "RUNNING", "RUNNING"), want: diff.Running, done: true},
-		{name: "running, no task yet", conn: status("RUNNING"), want: diff.Running},
-		{name: "running, a task still unassigned", conn: status("RUNNING", "RUNNING", "UNASSIGNED"), want: diff.Running},
-		{name: "running, fewer tasks than tasks.max at first", conn: status("RUNNING", "RUNNING"), want: diff.Running, wantTasks: 3},
-		{name: "running, fewer tasks than tasks.max after the grace", conn: status("RUNNING", "RUNNING"), want: diff.Running, wantTasks: 3, anyCount: true, done: true},
-		{name: "running, tasks.max tasks", conn: status("RUNNING", "RUNNING", "RUNNING"), want: diff.Running, wantTasks: 2, done: true},
-		{name: "still paused, wanted running", conn: status("PAUSED", "PAUSED"), want: diff.Running},
-		{name: "paused, created paused: no tasks", conn: status("PAUSED"), want: diff.Paused, done: true},
-		{name: "paused with paused tasks", conn: status("PAUSED", "PAUSED"), want: diff.Paused, done: true},
-		{name: "paused, a task still running", conn: status("PAUSED", "PAUSED", "RUNNING"), want: diff.Paused},
-		{name: "stopped, no task left", conn: status("STOPPED"), want: diff.Stopped, done: true},
-		{name: "stopped, tasks not gone yet", conn: status("STOPPED", "RUNNING"), want: diff.Stopped},
-		{name: "a failed task", conn: status("RUNNING", "RUNNING", "FAILED"), want: diff.Running,
+		{name: "running with its tasks", conn: status("RUNNING", "RUNNING", "RUNNING"), want: object.StateRunning, done: true},
+		{name: "running, no task yet", conn: status("RUNNING"), want: object.StateRunning},
+		{name: "running, a task still unassigned", conn: status("RUNNING", "RUNNING", "UNASSIGNED"), want: object.StateRunning},
+		{name: "running, fewer tasks than tasks.max at first", conn: status("RUNNING", "RUNNING"), want: object.StateRunning, wantTasks: 3},
+		{name: "running, fewer tasks than tasks.max after the grace", conn: status("RUNNING", "RUNNING"), want: object.StateRunning, wantTasks: 3, anyCount: true, done: true},
+		{name: "running, tasks.max tasks", conn: status("RUNNING", "RUNNING", "RUNNING"), want: object.StateRunning, wantTasks: 2, done: true},
+		{name: "still paused, wanted running", conn: status("PAUSED", "PAUSED"), want: object.StateRunning},
+		{name: "paused, created paused: no tasks", conn: status("PAUSED"), want: object.StatePaused, done: true},
+		{name: "paused with paused tasks", conn: status("PAUSED", "PAUSED"), want: object.StatePaused, done: true},
+		{name: "paused, a task still running", conn: status("PAUSED", "PAUSED", "RUNNING"), want: object.StatePaused},
+		{name: "stopped, no task left", conn: status("STOPPED"), want: object.StateStopped, done: true},
+		{name: "stopped, tasks not gone yet", conn: status("STOPPED", "RUNNING"), want: object.StateStopped},
+		{name: "a failed task", conn: status("RUNNING", "RUNNING", "FAILED"), want: object.StateRunning,
 			failed: []string{"task 1 on connect-2:8083: boom"}},
 		{name: "a failed connector", conn: func() connect.Connector {
 			c := status("FAILED")
 			c.Status.Trace = "  \n"
 			return c
-		}(), want: diff.Running, failed: []string{"connector on connect-1:8083: (no trace)"}},
+		}(), want: object.StateRunning, failed: []string{"connector on connect-1:8083: (no trace)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			done, failed := settled(tc.conn, tc.want, tc.wantTasks, tc.anyCount)
@@ -72,22 +73,8 @@ func TestSettled(t *testing.T) {
 	}
 }
 
-// TestStepNames: the progress step a state change reports.
-func TestStepNames(t *testing.T) {
-	for state, want := range map[string]string{diff.Paused: "paused", diff.Stopped: "stopped", diff.Running: "running", "UNASSIGNED": "UNASSIGNED"} {
-		if got := lower(state); got != want {
-			t.Errorf("lower(%q) = %q, want %q", state, got, want)
-		}
-	}
-	for state, want := range map[string]string{manifest.StatePaused: diff.Paused, manifest.StateStopped: diff.Stopped, manifest.StateRunning: diff.Running, "": diff.Running} {
-		if got := connectState(state); got != want {
-			t.Errorf("connectState(%q) = %q, want %q", state, got, want)
-		}
-	}
-}
-
 func TestResultCounts(t *testing.T) {
-	r := &Result{Changes: []ChangeResult{{Outcome: Applied}, {Outcome: Applied}, {Outcome: Pending}, {Outcome: Failed}, {Outcome: Applied}}}
+	r := &Result{Changes: []ChangeResult{{Outcome: OutcomeApplied}, {Outcome: OutcomeApplied}, {Outcome: OutcomePending}, {Outcome: OutcomeFailed}, {Outcome: OutcomeApplied}}}
 	if a, p, f := r.Counts(); a != 3 || p != 1 || f != 1 {
 		t.Errorf("Counts = %d applied, %d pending, %d failed; want 3, 1, 1", a, p, f)
 	}
@@ -186,11 +173,11 @@ func TestTargeted(t *testing.T) {
 	}{
 		{"eu", "orders", true}, {"us", "orders", true}, {"eu", "clicks", true}, {"us", "clicks", false}, {"eu", "other", false},
 	} {
-		if got := o.targeted(tc.cluster, tc.name); got != tc.want {
+		if got := o.targeted(object.SinkRef(tc.cluster, tc.name)); got != tc.want {
 			t.Errorf("targeted(%s, %s) = %v", tc.cluster, tc.name, got)
 		}
 	}
-	if !(PlanOptions{}).targeted("any", "thing") {
+	if !(PlanOptions{}).targeted(object.SinkRef("any", "thing")) {
 		t.Error("no target is everything")
 	}
 }
@@ -279,7 +266,7 @@ func worker(name, endpoint, clusterID string, plugins ...string) *WorkerState {
 func findingLines(fs []diff.Finding) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, string(f.Severity)+" "+f.Section+" "+f.Subject+": "+f.Message)
+		out = append(out, string(f.Severity)+" "+f.Section.String()+" "+f.Subject.String()+": "+f.Message)
 	}
 	return out
 }
@@ -307,11 +294,11 @@ func TestPlanFindings(t *testing.T) {
 			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class), down, third},
 				Connectors: map[string]connect.Connector{"a": c}}
 		}, want: []string{
-			"warning workers worker w2: does not answer at http://connect-2:8083: connection refused",
+			"warning workers worker c/w2: does not answer at http://connect-2:8083: connection refused",
 			"error workers cluster c: workers disagree on kafka_cluster_id: k1 (w1); k2 (w3)",
-			"warning workers worker stranger:8083: runs connectors or tasks of this cluster but is not declared",
-			"error connectors sink a: connector class org.example.Sink is not installed on w3",
-			"error connectors sink b: connector class org.example.Sink is not installed on w3",
+			"warning workers worker c/stranger:8083: runs connectors or tasks of this cluster but is not declared",
+			"error connectors sink c/a: connector class org.example.Sink is not installed on w3",
+			"error connectors sink c/b: connector class org.example.Sink is not installed on w3",
 		}},
 		{name: "failed connector and task", live: func() *ClusterState {
 			c := status("FAILED", "RUNNING", "FAILED")
@@ -319,16 +306,16 @@ func TestPlanFindings(t *testing.T) {
 			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class), worker("w2", "connect-2:8083", "k1", class)},
 				Connectors: map[string]connect.Connector{"a": c}}
 		}, want: []string{
-			"warning connectors sink a: connector FAILED on connect-1:8083: org.x.Boom: no",
-			"warning connectors sink a: task 1 FAILED on connect-2:8083: boom",
+			"warning connectors sink c/a: connector FAILED on connect-1:8083: org.x.Boom: no",
+			"warning connectors sink c/a: task 1 FAILED on connect-2:8083: boom",
 		}},
 		{name: "connectors unread", live: func() *ClusterState {
 			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class)}, ReadErr: errors.New("timeout")}
 		}, want: []string{"error workers cluster c: cannot read the connectors: timeout"}},
 		{name: "an unrenderable sink", live: func() *ClusterState {
 			return &ClusterState{Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class)}, Connectors: map[string]connect.Connector{}}
-		}, o: PlanOptions{Unrenderable: map[string]string{"c/b": "secret PW is not set"}},
-			want: []string{"error connectors sink b: not planned: secret PW is not set"}},
+		}, o: PlanOptions{Unrenderable: map[object.Ref]string{object.SinkRef("c", "b"): "secret PW is not set"}},
+			want: []string{"error connectors sink c/b: not planned: secret PW is not set"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			live := tc.live()
@@ -352,8 +339,8 @@ func TestPlanUnreadAndUnrenderable(t *testing.T) {
 		t.Errorf("unread = %v, changes = %v", s.Plan.Unread, s.Plan.Changes)
 	}
 	s = findingsPlan(t, &ClusterState{Name: "c", Connectors: map[string]connect.Connector{}},
-		PlanOptions{Unrenderable: map[string]string{"c/b": "no"}, Targets: []string{"a", "b"}})
-	if len(s.Plan.Changes) != 1 || s.Plan.Changes[0].Name != "a" || s.Sinks["c/b"] != nil || s.Sinks["c/a"] == nil {
+		PlanOptions{Unrenderable: map[object.Ref]string{object.SinkRef("c", "b"): "no"}, Targets: []string{"a", "b"}})
+	if len(s.Plan.Changes) != 1 || s.Plan.Changes[0].Name != "a" || s.Sinks[object.SinkRef("c", "b")] != nil || s.Sinks[object.SinkRef("c", "a")] == nil {
 		t.Errorf("changes = %+v", s.Plan.Changes)
 	}
 	if f := s.Plan.Findings; len(f) != 1 || !f[0].Contained {
@@ -365,14 +352,14 @@ func TestPlanUnreadAndUnrenderable(t *testing.T) {
 // was, with no sensitive value, and Stale finds no difference with itself.
 func TestSavedPlanRoundTrip(t *testing.T) {
 	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "a", StateBefore: diff.Running, StateAfter: diff.Paused,
+		{Ref: object.SinkRef("c", "a"), Action: diff.Update, StateBefore: object.StateRunning, StateAfter: object.StatePaused,
 			Fingerprint: "f1", Fields: []diff.Field{
 				{Key: "tasks.max", Before: "1", After: "3", HasBefore: true, HasAfter: true},
 				{Key: "auth.password", Before: "old-secret", After: "new-secret", HasBefore: true, HasAfter: true, Sensitive: true},
 				{Key: "added", After: "x", HasAfter: true},
 			}},
-		{Action: diff.NoOp, Kind: diff.KindSink, Cluster: "c", Name: "b", StateBefore: diff.Running, StateAfter: diff.Running, Fingerprint: "f2"},
-		{Action: diff.Create, Kind: diff.KindWorker, Cluster: "c", Name: "w1", Path: "/srv/w1.properties", Fingerprint: "f3"},
+		{Ref: object.SinkRef("c", "b"), Action: diff.NoOp, StateBefore: object.StateRunning, StateAfter: object.StateRunning, Fingerprint: "f2"},
+		{Ref: object.WorkerRef("c", "w1"), Action: diff.Create, Path: "/srv/w1.properties", Fingerprint: "f3"},
 	}}
 	pf := &PlanFile{FormatVersion: PlanFileVersion, Manifests: []string{"m.yaml"}, ManifestDigest: "d", Changes: SaveChanges(p)}
 	if len(pf.Changes) != 3 {
@@ -434,16 +421,16 @@ func TestReadPlanFileRefuses(t *testing.T) {
 // TestStale: every way a saved plan can differ from a fresh one.
 func TestStale(t *testing.T) {
 	saved := []SavedChange{
-		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "moved", Fingerprint: "f1"},
-		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "same", Fingerprint: "f2", StateAfter: diff.Running},
-		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "other", Fingerprint: "f3", StateAfter: diff.Running},
-		{Action: diff.Delete, Kind: diff.KindSink, Cluster: "c", Name: "gone", Fingerprint: "f4"},
+		{Action: diff.Update, Kind: object.KindSink, Cluster: "c", Name: "moved", Fingerprint: "f1"},
+		{Action: diff.Update, Kind: object.KindSink, Cluster: "c", Name: "same", Fingerprint: "f2", StateAfter: object.StateRunning},
+		{Action: diff.Update, Kind: object.KindSink, Cluster: "c", Name: "other", Fingerprint: "f3", StateAfter: object.StateRunning},
+		{Action: diff.Delete, Kind: object.KindSink, Cluster: "c", Name: "gone", Fingerprint: "f4"},
 	}
 	fresh := []SavedChange{
-		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "moved", Fingerprint: "f1-now"},
-		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "same", Fingerprint: "f2", StateAfter: diff.Running},
-		{Action: diff.Update, Kind: diff.KindSink, Cluster: "c", Name: "other", Fingerprint: "f3", StateAfter: diff.Paused},
-		{Action: diff.Create, Kind: diff.KindSink, Cluster: "c", Name: "new", Fingerprint: "f5"},
+		{Action: diff.Update, Kind: object.KindSink, Cluster: "c", Name: "moved", Fingerprint: "f1-now"},
+		{Action: diff.Update, Kind: object.KindSink, Cluster: "c", Name: "same", Fingerprint: "f2", StateAfter: object.StateRunning},
+		{Action: diff.Update, Kind: object.KindSink, Cluster: "c", Name: "other", Fingerprint: "f3", StateAfter: object.StatePaused},
+		{Action: diff.Create, Kind: object.KindSink, Cluster: "c", Name: "new", Fingerprint: "f5"},
 	}
 	want := []string{
 		"sink c/gone: no longer in the plan",
@@ -460,7 +447,7 @@ func TestStale(t *testing.T) {
 // value, key or presence, with the plan key, and never with the other fields.
 func TestSecretMACsDetectTampering(t *testing.T) {
 	mk := func(fields ...diff.Field) *diff.Plan {
-		return &diff.Plan{Changes: []diff.Change{{Kind: diff.KindSink, Cluster: "c", Name: "a", Fields: fields}}}
+		return &diff.Plan{Changes: []diff.Change{{Ref: object.SinkRef("c", "a"), Fields: fields}}}
 	}
 	pw := diff.Field{Key: "auth.password", After: "s1", HasAfter: true, Sensitive: true}
 	plain := diff.Field{Key: "tasks.max", After: "1", HasAfter: true}
@@ -567,13 +554,13 @@ func TestApplyWithoutWorkers(t *testing.T) {
 	dir := t.TempDir()
 	s := &Session{
 		Plan: &diff.Plan{Changes: []diff.Change{
-			{Action: diff.Create, Kind: diff.KindSink, Cluster: "c", Name: "a"},
-			{Action: diff.NoOp, Kind: diff.KindSink, Cluster: "c", Name: "same"},
-			{Action: diff.Update, Kind: diff.KindWorker, Cluster: "c", Name: "w1"},
-			{Action: diff.Update, Kind: diff.KindWorker, Cluster: "c", Name: "unrendered"},
+			{Ref: object.SinkRef("c", "a"), Action: diff.Create},
+			{Ref: object.SinkRef("c", "same"), Action: diff.NoOp},
+			{Ref: object.WorkerRef("c", "w1"), Action: diff.Update},
+			{Ref: object.WorkerRef("c", "unrendered"), Action: diff.Update},
 		}},
 		Clusters: map[string]*ClusterState{"c": {Name: "c"}},
-		Workers:  map[string]*WorkerDesired{"c/w1": {Path: filepath.Join(dir, "w1", "x.properties"), Data: []byte("a=1\n"), Mode: 0o644}},
+		Workers:  map[object.Ref]*WorkerDesired{object.WorkerRef("c", "w1"): {Path: filepath.Join(dir, "w1", "x.properties"), Data: []byte("a=1\n"), Mode: 0o644}},
 	}
 	var steps []string
 	res := s.Apply(t.Context(), Options{Progress: func(e Event) { steps = append(steps, e.Change.Name+" "+e.Step) }})
@@ -633,10 +620,10 @@ func TestWriteFileUnder(t *testing.T) {
 // records wait while its offsets do not move; an unreadable health leaves it ready.
 func TestReadHealth(t *testing.T) {
 	results := []ChangeResult{
-		{Change: diff.Change{Cluster: "c", Name: "stalled"}, Outcome: Applied},
-		{Change: diff.Change{Cluster: "c", Name: "moving"}, Outcome: Applied},
-		{Change: diff.Change{Cluster: "c", Name: "unread"}, Outcome: Applied},
-		{Change: diff.Change{Cluster: "c", Name: "not-watched"}, Outcome: Applied},
+		{Change: diff.Change{Ref: object.SinkRef("c", "stalled")}, Outcome: OutcomeApplied},
+		{Change: diff.Change{Ref: object.SinkRef("c", "moving")}, Outcome: OutcomeApplied},
+		{Change: diff.Change{Ref: object.SinkRef("c", "unread")}, Outcome: OutcomeApplied},
+		{Change: diff.Change{Ref: object.SinkRef("c", "not-watched")}, Outcome: OutcomeApplied},
 	}
 	health := func(_ context.Context, cluster, sink string) (*SinkHealth, error) {
 		switch sink {

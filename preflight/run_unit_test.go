@@ -23,6 +23,7 @@ import (
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/kafka"
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // Which sinks preflight looks at, and what it asks of each, is decided from the
@@ -69,20 +70,20 @@ func runSession(t *testing.T, changes []diff.Change, live map[string]connect.Con
 	if ds.HasErrors() {
 		t.Fatalf("manifest: %v", ds)
 	}
-	s := &apply.Session{Plan: &diff.Plan{Changes: changes}, Sinks: map[string]*apply.Desired{},
+	s := &apply.Session{Plan: &diff.Plan{Changes: changes}, Sinks: map[object.Ref]*apply.Desired{},
 		Clusters: map[string]*apply.ClusterState{"c": {Name: "c", Connectors: live}}}
 	for _, sk := range m.Sinks {
 		cfg, ds := manifest.RenderSink(sk, nil)
 		if ds.HasErrors() {
 			t.Fatalf("render %s: %v", sk.Name, ds)
 		}
-		s.Sinks["c/"+sk.Name] = &apply.Desired{Sink: sk, Config: cfg}
+		s.Sinks[object.SinkRef("c", sk.Name)] = &apply.Desired{Sink: sk, Config: cfg}
 	}
 	return s, m
 }
 
 func sinkChange(a diff.Action, name string) diff.Change {
-	return diff.Change{Action: a, Kind: diff.KindSink, Cluster: "c", Name: name}
+	return diff.Change{Ref: object.SinkRef("c", name), Action: a}
 }
 
 func targetNames(ts []target) []string {
@@ -102,7 +103,7 @@ func TestTargets(t *testing.T) {
 		sinkChange(diff.Create, "file"),
 		sinkChange(diff.Delete, "sampled"),
 		sinkChange(diff.Create, "undeclared"),
-		{Action: diff.Create, Kind: diff.KindWorker, Cluster: "c", Name: "w1"},
+		{Ref: object.WorkerRef("c", "w1"), Action: diff.Create},
 		sinkChange(diff.Create, "plain"),
 	}, nil)
 	if d := cmp.Diff([]string{"bundle", "file", "plain"}, targetNames(targets(s, m))); d != "" {
@@ -116,8 +117,8 @@ func TestTargets(t *testing.T) {
 // TestLiveRunning: the health check reads the sinks in the plan, but not being
 // deleted, whose connector RUNS and that opt in to sampling.
 func TestLiveRunning(t *testing.T) {
-	running := connect.Connector{Status: connect.ConnectorStatus{State: "RUNNING"}}
-	paused := connect.Connector{Status: connect.ConnectorStatus{State: "PAUSED"}}
+	running := connect.Connector{Status: connect.ConnectorStatus{State: object.StateRunning}}
+	paused := connect.Connector{Status: connect.ConnectorStatus{State: object.StatePaused}}
 	changes := []diff.Change{sinkChange(diff.NoOp, "sampled"), sinkChange(diff.NoOp, "plain")}
 	for _, tc := range []struct {
 		name    string
@@ -153,7 +154,7 @@ func TestWantsSchema(t *testing.T) {
 func TestRunWithoutIO(t *testing.T) {
 	s, m := runSession(t, []diff.Change{sinkChange(diff.Create, "plain"), sinkChange(diff.Update, "bundle"), sinkChange(diff.Create, "file")}, nil)
 	got := Run(t.Context(), s, m, Options{})
-	if len(got) != 1 || got[0].Subject != "sink bundle" || got[0].Section != Section || got[0].Severity != diff.SevWarning ||
+	if len(got) != 1 || got[0].Subject != object.SinkRef("c", "bundle") || got[0].Section != diff.SectionPreflight || got[0].Severity != diff.SevWarning ||
 		!strings.Contains(got[0].Message, "cloud secure connect bundle") || !strings.HasPrefix(got[0].Where, "m.yaml:") {
 		t.Fatalf("findings:\n%s", dumpFindings(got))
 	}
@@ -177,25 +178,6 @@ func TestValidateSkipsWithoutWorkers(t *testing.T) {
 	tg.state = &apply.ClusterState{Workers: []*apply.WorkerState{{Client: &connect.Client{}, Plugins: map[string]bool{}}}}
 	if fs := validate(t.Context(), tg, Options{}); fs != nil {
 		t.Errorf("the plugin is missing: %s", dumpFindings(fs))
-	}
-}
-
-func TestSortFindings(t *testing.T) {
-	fs := []diff.Finding{
-		{Cluster: "b", Subject: "sink a", Message: "1"},
-		{Cluster: "a", Subject: "sink b", Where: "m.yaml:9:1", Message: "2"},
-		{Cluster: "a", Subject: "sink b", Where: "m.yaml:10:1", Message: "3"},
-		{Cluster: "a", Subject: "sink a", Message: "z"},
-		{Cluster: "a", Subject: "sink a", Message: "y"},
-	}
-	sortFindings(fs)
-	var got []string
-	for _, f := range fs {
-		got = append(got, f.Message)
-	}
-	// Where sorts as text: stable, if not numeric.
-	if d := cmp.Diff([]string{"y", "z", "3", "2", "1"}, got); d != "" {
-		t.Errorf("order (-want +got):\n%s", d)
 	}
 }
 
