@@ -6,20 +6,20 @@ import (
 	"strings"
 )
 
-// Fate is what the DataStax connector does with one mapped field of one
+// fate is what the DataStax connector does with one mapped field of one
 // record.
-type Fate string
+type fate string
 
 // Fates, as docs/preflight.md names them.
 const (
-	Converts Fate = "converts"
+	fateConverts fate = "converts"
 	// Fails: the record fails, is logged as a WARN and retried forever
 	// while the task stays RUNNING (ignoreErrors None, the default).
-	Fails Fate = "fails"
+	fateFails fate = "fails"
 	// Null: the column silently gets null, or stays unset.
-	Null Fate = "null"
+	fateNull fate = "null"
 	// Missing: the record lacks the field, so it fails.
-	Missing Fate = "missing"
+	fateMissing fate = "missing"
 )
 
 // Kinds of a sampled JSON field.
@@ -34,12 +34,12 @@ const (
 	kindArray    = "array"
 )
 
-// Rule predicts one case of the connector's conversion of a JSON field
+// conversionRule predicts one case of the connector's conversion of a JSON field
 // (a field of a JSON object that reached the sink through StringConverter or
 // schemaless JsonConverter) into a column. Rules are tried in order; the
 // first whose Types, Kind, Codec and Test all match decides. A field no
 // rule matches gets no prediction.
-type Rule struct {
+type conversionRule struct {
 	// Types are CQL column types; empty matches every type.
 	Types []string
 	// Kind is the sampled field's JSON kind.
@@ -50,7 +50,7 @@ type Rule struct {
 	Codec string
 	// Test names a condition on the value (valueTests); "" is none.
 	Test string
-	Fate Fate
+	Fate fate
 	// Message is the connector's own message; %v is the value, %f the
 	// field, %c the column.
 	Message string
@@ -66,35 +66,35 @@ var (
 	scalarTypes  = []string{"tinyint", "smallint", "int", "bigint", "varint", "decimal", "float", "double", "timestamp", "date", "time", "uuid", "timeuuid"}
 )
 
-// Rules is the prediction table (docs/preflight.md prints it). Only rules
+// conversionRules is the prediction table (docs/preflight.md prints it). Only rules
 // confirmed on the real connector 1.5.0 are here.
-var Rules = []Rule{
-	{Kind: kindMissing, Fate: Missing,
+var conversionRules = []conversionRule{
+	{Kind: kindMissing, Fate: fateMissing,
 		Message: "Required field '%f' (mapped to column %c) was missing from record (or may refer to an invalid function). Please remove it from the mapping.",
 		Fix:     "make every record carry the field, or map it from a field they all have",
 		Source:  "MC:RecordMapper.map (allowMissingFields=false)", Confirmed: "TestSampledPredictions/missing"},
-	{Types: []string{"timestamp"}, Kind: kindInteger, Codec: "!UNITS_SINCE_EPOCH", Fate: Fails,
+	{Types: []string{"timestamp"}, Kind: kindInteger, Codec: "!UNITS_SINCE_EPOCH", Fate: fateFails,
 		Message: "Text '%v' could not be parsed at index 0",
 		Fix:     "set codec.timestamp: UNITS_SINCE_EPOCH on the topic (numbers are then codec.unit, default MILLISECONDS, since the epoch), or send ISO-8601 text",
 		Source:  "DB:text/json/JsonNodeToTemporalCodec (a number is read as one only under UNITS_SINCE_EPOCH)", Confirmed: "TestBadTimestampEndToEnd, TestSampledPredictions/timestamp_number"},
-	{Types: []string{"timestamp"}, Kind: kindInteger, Codec: "UNITS_SINCE_EPOCH", Fate: Converts,
+	{Types: []string{"timestamp"}, Kind: kindInteger, Codec: "UNITS_SINCE_EPOCH", Fate: fateConverts,
 		Source: "DB:text/json/JsonNodeToTemporalCodec", Confirmed: "TestBadTimestampEndToEnd"},
-	{Types: []string{"timestamp"}, Kind: kindString, Codec: "!UNITS_SINCE_EPOCH", Test: "cqlTimestamp", Fate: Converts,
+	{Types: []string{"timestamp"}, Kind: kindString, Codec: "!UNITS_SINCE_EPOCH", Test: "cqlTimestamp", Fate: fateConverts,
 		Source: "DB:api/format/temporal/CqlTemporalFormat", Confirmed: "TestBadTimestampEndToEnd, TestSampledPredictions/timestamp_iso"},
-	{Types: integerTypes, Kind: kindInteger, Test: "outOfRange", Fate: Fails,
+	{Types: integerTypes, Kind: kindInteger, Test: "outOfRange", Fate: fateFails,
 		Message: "Cannot convert %v from Long to %t",
 		Fix:     "widen the column (bigint, varint), or send values that fit it",
 		Source:  "DB:api/util/CodecUtils (exact narrowing)", Confirmed: "TestSampledPredictions/int_overflow"},
-	{Types: []string{"boolean"}, Kind: kindInteger, Test: "notZeroOne", Fate: Fails,
+	{Types: []string{"boolean"}, Kind: kindInteger, Test: "notZeroOne", Fate: fateFails,
 		Message: "Invalid boolean value: %v",
 		Fix:     "send true/false (or 1/0)",
 		Source:  "DB:text/json/JsonNodeToBooleanCodec", Confirmed: "TestSampledPredictions/boolean_number"},
-	{Types: scalarTypes, Kind: kindObject, Fate: Null,
+	{Types: scalarTypes, Kind: kindObject, Fate: fateNull,
 		Fix:    "map the nested field by name (with Flatten), or a text column for the JSON",
 		Source: "DB:text/json/JsonNodeConvertingCodec (a container's text is empty, read as null)", Confirmed: "TestSampledPredictions/object_into_int"},
 }
 
-// valueTests are the conditions a Rule's Test names.
+// valueTests are the conditions a conversionRule's Test names.
 var valueTests = map[string]func(typ, text string) bool{
 	"cqlTimestamp": func(_, s string) bool { return cqlTimestamp.MatchString(s) },
 	"outOfRange":   func(typ, s string) bool { return !fits(typ, s) },
@@ -125,11 +125,11 @@ func fits(typ, s string) bool {
 // javaType is the Java type the connector narrows to, for messages.
 var javaType = map[string]string{"tinyint": "Byte", "smallint": "Short", "int": "Integer", "bigint": "Long"}
 
-// Predict returns the rule that decides a field's fate, or nil.
-func Predict(typ, kind, text, codecTimestamp string) *Rule {
+// predict returns the rule that decides a field's fate, or nil.
+func predict(typ, kind, text, codecTimestamp string) *conversionRule {
 	units := strings.TrimSpace(codecTimestamp) == "UNITS_SINCE_EPOCH"
-	for i := range Rules {
-		r := &Rules[i]
+	for i := range conversionRules {
+		r := &conversionRules[i]
 		if r.Kind != kind || len(r.Types) > 0 && !contains(r.Types, typ) {
 			continue
 		}
@@ -153,7 +153,7 @@ func Predict(typ, kind, text, codecTimestamp string) *Rule {
 }
 
 // message fills a rule's message in.
-func (r *Rule) message(field, column, typ, text string) string {
+func (r *conversionRule) message(field, column, typ, text string) string {
 	return strings.NewReplacer("%v", text, "%f", field, "%c", column, "%t", javaType[typ]).Replace(r.Message)
 }
 

@@ -12,40 +12,40 @@ import (
 func TestPredict(t *testing.T) {
 	cases := []struct {
 		typ, kind, text, codec string
-		want                   Fate // "" is no prediction
+		want                   fate // "" is no prediction
 		msg                    string
 	}{
-		{"timestamp", kindInteger, "1764000000000", "", Fails, "Text '1764000000000' could not be parsed at index 0"},
-		{"timestamp", kindInteger, "1764000000000", "CQL_TIMESTAMP", Fails, "Text '1764000000000' could not be parsed at index 0"},
-		{"timestamp", kindInteger, "1764000000000", "UNITS_SINCE_EPOCH", Converts, ""},
+		{"timestamp", kindInteger, "1764000000000", "", fateFails, "Text '1764000000000' could not be parsed at index 0"},
+		{"timestamp", kindInteger, "1764000000000", "CQL_TIMESTAMP", fateFails, "Text '1764000000000' could not be parsed at index 0"},
+		{"timestamp", kindInteger, "1764000000000", "UNITS_SINCE_EPOCH", fateConverts, ""},
 		{"timestamp", kindInteger, "1764000000000", "yyyyMMddHHmmss", "", ""}, // a pattern: not predicted
-		{"timestamp", kindString, "2026-11-25T09:30:00Z", "", Converts, ""},
-		{"timestamp", kindString, "2026-11-25 09:30:00.123+01:00", "", Converts, ""},
-		{"timestamp", kindString, "2026-11-25", "", Converts, ""},
+		{"timestamp", kindString, "2026-11-25T09:30:00Z", "", fateConverts, ""},
+		{"timestamp", kindString, "2026-11-25 09:30:00.123+01:00", "", fateConverts, ""},
+		{"timestamp", kindString, "2026-11-25", "", fateConverts, ""},
 		{"timestamp", kindString, "25/11/2026", "", "", ""}, // not confirmed: no prediction
 		{"int", kindInteger, "2147483647", "", "", ""},
-		{"int", kindInteger, "2147483648", "", Fails, "Cannot convert 2147483648 from Long to Integer"},
-		{"smallint", kindInteger, "-40000", "", Fails, "Cannot convert -40000 from Long to Short"},
-		{"bigint", kindInteger, "9223372036854775808", "", Fails, "Cannot convert 9223372036854775808 from Long to Long"},
+		{"int", kindInteger, "2147483648", "", fateFails, "Cannot convert 2147483648 from Long to Integer"},
+		{"smallint", kindInteger, "-40000", "", fateFails, "Cannot convert -40000 from Long to Short"},
+		{"bigint", kindInteger, "9223372036854775808", "", fateFails, "Cannot convert 9223372036854775808 from Long to Long"},
 		{"bigint", kindInteger, "1764000000000", "", "", ""},
-		{"boolean", kindInteger, "2", "", Fails, "Invalid boolean value: 2"},
+		{"boolean", kindInteger, "2", "", fateFails, "Invalid boolean value: 2"},
 		{"boolean", kindInteger, "1", "", "", ""},
-		{"int", kindObject, `{"a":1}`, "", Null, ""},
+		{"int", kindObject, `{"a":1}`, "", fateNull, ""},
 		{"text", kindObject, `{"a":1}`, "", "", ""},
-		{"text", kindMissing, "", "", Missing, "Required field 'value.f' (mapped to column c) was missing from record (or may refer to an invalid function). Please remove it from the mapping."},
+		{"text", kindMissing, "", "", fateMissing, "Required field 'value.f' (mapped to column c) was missing from record (or may refer to an invalid function). Please remove it from the mapping."},
 	}
 	for _, c := range cases {
-		r := Predict(c.typ, c.kind, c.text, c.codec)
-		var got Fate
+		r := predict(c.typ, c.kind, c.text, c.codec)
+		var got fate
 		msg := ""
 		if r != nil {
 			got, msg = r.Fate, r.message("value.f", "c", c.typ, c.text)
 		}
 		if got != c.want || (c.msg != "" && msg != c.msg) {
-			t.Errorf("Predict(%s, %s %s, codec %q) = %q %q, want %q %q", c.typ, c.kind, c.text, c.codec, got, msg, c.want, c.msg)
+			t.Errorf("predict(%s, %s %s, codec %q) = %q %q, want %q %q", c.typ, c.kind, c.text, c.codec, got, msg, c.want, c.msg)
 		}
 	}
-	for _, r := range Rules {
+	for _, r := range conversionRules {
 		if r.Source == "" || r.Confirmed == "" {
 			t.Errorf("rule %+v lacks its source or its confirmation", r)
 		}
@@ -100,14 +100,14 @@ func TestDecode(t *testing.T) {
 }
 
 // TestRulesDocumented: docs/preflight.md's prediction table names every rule's
-// source and confirming test, so that the table and Rules cannot drift apart
+// source and confirming test, so that the table and conversionRules cannot drift apart
 // silently.
 func TestRulesDocumented(t *testing.T) {
 	doc, err := os.ReadFile("../docs/preflight.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range Rules {
+	for _, r := range conversionRules {
 		for _, s := range append(strings.Split(r.Confirmed, ", "), strings.Fields(r.Source)[0]) {
 			if !strings.Contains(string(doc), s) {
 				t.Errorf("docs/preflight.md does not name %q (rule %s %s → %s)", s, r.Types, r.Kind, r.Fate)

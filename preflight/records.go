@@ -275,7 +275,7 @@ func newest(rs []kafka.Record, n int) []kafka.Record {
 type outcome struct {
 	entry   manifest.MappingEntry
 	col     column
-	rule    *Rule
+	rule    *conversionRule
 	count   int
 	example kafka.Record
 	text    string
@@ -366,8 +366,8 @@ func predictSink(t target, s *schema, sp *sampled) []diff.Finding {
 				if !ok {
 					f = field{kind: kindMissing}
 				}
-				r := Predict(col.typ, f.kind, f.text, v["topic."+tr.Topic+".codec.timestamp"])
-				if r == nil || r.Fate == Converts {
+				r := predict(col.typ, f.kind, f.text, v["topic."+tr.Topic+".codec.timestamp"])
+				if r == nil || r.Fate == fateConverts {
 					continue
 				}
 				k := e.Text + "\x00" + r.Message + r.Kind
@@ -393,10 +393,10 @@ func (o *outcome) describe(total int) string {
 	col := fmt.Sprintf("column %q (%s) from %s", o.entry.Column, o.col.typ, field)
 	at := fmt.Sprintf("partition %d, offset %d", o.example.Partition, o.example.Offset)
 	switch o.rule.Fate {
-	case Missing:
+	case fateMissing:
 		return fmt.Sprintf("%s: %d of %d sampled records lack the field (e.g. %s); the connector fails each: %q, and retries it forever while the task stays RUNNING",
 			col, o.count, total, at, o.rule.message(field, o.entry.Column, o.col.typ, o.text))
-	case Null:
+	case fateNull:
 		return fmt.Sprintf("%s: %d of %d sampled records have a JSON %s there (e.g. %s: %s), which the connector silently writes as null (or leaves unset)",
 			col, o.count, total, o.kind, at, clip(o.text))
 	}
@@ -404,8 +404,8 @@ func (o *outcome) describe(total int) string {
 		col, o.count, total, at, o.kind, clip(o.text), o.rule.message(field, o.entry.Column, o.col.typ, o.text))
 }
 
-func severityOf(f Fate) diff.Severity {
-	if f == Null {
+func severityOf(f fate) diff.Severity {
+	if f == fateNull {
 		return diff.SevWarning
 	}
 	return diff.SevError
