@@ -31,9 +31,9 @@ import (
 	"github.com/connectsync/connectsync/object"
 )
 
-// DefaultTimeout bounds one worker validation and one Cassandra schema read
+// defaultTimeout bounds one worker validation and one Cassandra schema read
 // when Options.Timeout is zero.
-const DefaultTimeout = 15 * time.Second
+const defaultTimeout = 15 * time.Second
 
 // Options select the checks.
 type Options struct {
@@ -50,20 +50,20 @@ type Options struct {
 	// Timeout bounds each validation request and each schema read.
 	Timeout time.Duration
 	// SampleTimeout is the time budget of reading one cluster's sampled
-	// records (preflight.sampleRecords); zero means DefaultSampleTimeout.
+	// records (preflight.sampleRecords); zero means defaultSampleTimeout.
 	SampleTimeout time.Duration
 }
 
 func (o Options) sampleTimeout() time.Duration {
 	if o.SampleTimeout <= 0 {
-		return DefaultSampleTimeout
+		return defaultSampleTimeout
 	}
 	return o.SampleTimeout
 }
 
 func (o Options) timeout() time.Duration {
 	if o.Timeout <= 0 {
-		return DefaultTimeout
+		return defaultTimeout
 	}
 	return o.Timeout
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/connectsync/connectsync/object"
 )
 
-// DefaultSampleTimeout is the time budget of one cluster's record sampling
+// defaultSampleTimeout is the time budget of one cluster's record sampling
 // when Options.SampleTimeout is zero.
-const DefaultSampleTimeout = 10 * time.Second
+const defaultSampleTimeout = 10 * time.Second
 
 // Converter classes preflight can decode as the workers do.
 const (

@@ -182,10 +182,10 @@ func TestValidateSkipsWithoutWorkers(t *testing.T) {
 }
 
 func TestOptionsDefaults(t *testing.T) {
-	if (Options{}).timeout() != DefaultTimeout || (Options{Timeout: time.Second}).timeout() != time.Second {
+	if (Options{}).timeout() != defaultTimeout || (Options{Timeout: time.Second}).timeout() != time.Second {
 		t.Error("timeout")
 	}
-	if (Options{}).sampleTimeout() != DefaultSampleTimeout || (Options{SampleTimeout: time.Second}).sampleTimeout() != time.Second {
+	if (Options{}).sampleTimeout() != defaultSampleTimeout || (Options{SampleTimeout: time.Second}).sampleTimeout() != time.Second {
 		t.Error("sample timeout")
 	}
 }
