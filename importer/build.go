@@ -113,12 +113,12 @@ type Options struct {
 // directory of manifests adds only what is missing.
 func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 	res := &Result{}
-	var namer Namer
+	var namer envNamer
 	sort.Slice(inputs, func(i, j int) bool { return inputs[i].Name < inputs[j].Name })
-	single := Document{Comment: header(o.Source)}
+	single := document{Comment: header(o.Source)}
 	var singleWhat []object.Ref
 	for _, in := range inputs {
-		clusterDoc := Document{Comment: header(o.Source)}
+		clusterDoc := document{Comment: header(o.Source)}
 		var clusterWhat []object.Ref
 		clusterPath := o.target(in.Name + ".yaml")
 		skip := func(subject object.Ref, f string, declared bool) bool {
@@ -132,7 +132,7 @@ func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 
 		_, clusterDeclared := declared.Clusters[in.Name]
 		if len(in.WorkerFiles) > 0 {
-			cr := Cluster(in.Name, in.WorkerFiles, &namer)
+			cr := importCluster(in.Name, in.WorkerFiles, &namer)
 			if bad := cr.Check(); len(bad) > 0 {
 				cr.Notes = append(cr.Notes, Note{Subject: clusterRef, Kind: Inexpressible,
 					Message: "the manifest renders these worker properties differently from the files: " + strings.Join(bad, ", ")})
@@ -185,7 +185,7 @@ func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 				res.Notes = append(res.Notes, Note{Subject: subject, Kind: Skipped, Message: "already declared in " + f})
 				continue
 			}
-			sr := Sink(c, &namer)
+			sr := importSink(c, &namer)
 			res.Secrets = append(res.Secrets, sr.Secrets...)
 			for _, v := range sr.secretValues {
 				res.values = append(res.values, v)
@@ -193,7 +193,7 @@ func Build(inputs []ClusterInput, declared Declared, o Options) *Result {
 			res.Notes = append(res.Notes, sr.Notes...)
 			if o.Layout.Dir != "" {
 				res.Files = append(res.Files, Output{Path: sinkPath,
-					Data: Document{Comment: header(o.Source), Sinks: []*manifest.Sink{sr.Sink}}.Marshal(),
+					Data: document{Comment: header(o.Source), Sinks: []*manifest.Sink{sr.Sink}}.Marshal(),
 					What: []object.Ref{subject}})
 				continue
 			}

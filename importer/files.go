@@ -9,8 +9,8 @@ import (
 	"github.com/connectsync/connectsync/manifest"
 )
 
-// WorkerFileName is the name render -o gives a worker's properties file.
-const WorkerFileName = "connect-distributed.properties"
+// workerFileName is the name render -o gives a worker's properties file.
+const workerFileName = "connect-distributed.properties"
 
 // ReadWorkersDir reads a cluster's worker files laid out as render -o
 // writes them: DIR/<cluster>/workers/<worker>/connect-distributed.properties.
@@ -20,14 +20,14 @@ func ReadWorkersDir(dir, cluster string) ([]WorkerFile, error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("--workers-dir: %w (hint: the layout is DIR/%s/workers/<worker>/%s, as render -o writes it)",
-			err, cluster, WorkerFileName)
+			err, cluster, workerFileName)
 	}
 	var out []WorkerFile
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
-		p := filepath.Join(root, e.Name(), WorkerFileName)
+		p := filepath.Join(root, e.Name(), workerFileName)
 		f, err := ReadWorkerFile(e.Name(), p)
 		if err != nil {
 			return nil, err
@@ -36,7 +36,7 @@ func ReadWorkersDir(dir, cluster string) ([]WorkerFile, error) {
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("--workers-dir: %s holds no <worker>/%s (hint: the layout is DIR/<cluster>/workers/<worker>/%s, as render -o writes it)",
-			root, WorkerFileName, WorkerFileName)
+			root, workerFileName, workerFileName)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

@@ -70,15 +70,15 @@ const (
 // (or ${provider:key}). The worker resolves it; import keeps it as text.
 var placeholder = regexp.MustCompile(`^\$\{[A-Za-z0-9_.-]+:[^}]*\}$`)
 
-// IsPlaceholder reports whether v is exactly one config-provider variable.
-func IsPlaceholder(v string) bool { return placeholder.MatchString(v) }
+// isPlaceholder reports whether v is exactly one config-provider variable.
+func isPlaceholder(v string) bool { return placeholder.MatchString(v) }
 
-// Namer suggests environment variable names for secrets, unique across one
+// envNamer suggests environment variable names for secrets, unique across one
 // import. Call it in a fixed order for deterministic names.
-type Namer struct{ used map[string]bool }
+type envNamer struct{ used map[string]bool }
 
-func (n *Namer) clone() *Namer {
-	c := &Namer{used: map[string]bool{}}
+func (n *envNamer) clone() *envNamer {
+	c := &envNamer{used: map[string]bool{}}
 	for k := range n.used {
 		c.used[k] = true
 	}
@@ -88,7 +88,7 @@ func (n *Namer) clone() *Namer {
 // Name returns a variable name made of the parts, upper-cased, with every
 // run of other characters as one underscore, and a _2, _3... suffix when an
 // earlier call took it.
-func (n *Namer) Name(parts ...string) string {
+func (n *envNamer) Name(parts ...string) string {
 	if n.used == nil {
 		n.used = map[string]bool{}
 	}
@@ -121,8 +121,8 @@ func (n *Namer) Name(parts ...string) string {
 	return name
 }
 
-// SinkResult is one imported connector.
-type SinkResult struct {
+// sinkResult is one imported connector.
+type sinkResult struct {
 	Sink    *manifest.Sink
 	Secrets []Secret
 	Notes   []Note
@@ -142,16 +142,16 @@ func ignoredKey(k string) bool { return k == "name" || strings.HasPrefix(k, "__i
 type sinkImport struct {
 	c     Connector
 	rest  map[string]string
-	res   *SinkResult
-	namer *Namer
+	res   *sinkResult
+	namer *envNamer
 }
 
-// Sink imports one connector: DataStax sinks in typed form, other classes
+// importSink imports one connector: DataStax sinks in typed form, other classes
 // as class and config, every secret as a {secretEnv: NAME} reference. It
 // checks the round trip itself: when the typed form would not render the
 // live config back exactly, it falls back to class, tasksMax and config,
 // and notes any key that still differs.
-func Sink(c Connector, namer *Namer) *SinkResult {
+func importSink(c Connector, namer *envNamer) *sinkResult {
 	typed := namer.clone()
 	res := sinkWith(c, typed, false)
 	if len(res.Check()) == 0 {
@@ -168,9 +168,9 @@ func Sink(c Connector, namer *Namer) *SinkResult {
 	return res
 }
 
-func sinkWith(c Connector, namer *Namer, raw bool) *SinkResult {
+func sinkWith(c Connector, namer *envNamer, raw bool) *sinkResult {
 	s := &manifest.Sink{Name: c.Name, Cluster: c.Cluster}
-	res := &SinkResult{Sink: s, Live: map[string]string{}, secretValues: map[string]string{}}
+	res := &sinkResult{Sink: s, Live: map[string]string{}, secretValues: map[string]string{}}
 	im := &sinkImport{c: c, rest: map[string]string{}, res: res, namer: namer}
 	var dropped []string
 	for k, v := range c.Config {
@@ -228,8 +228,8 @@ func sinkWith(c Connector, namer *Namer, raw bool) *SinkResult {
 // Check renders the imported sink back, from the YAML import writes, and
 // returns the keys whose rendered value differs from the live one, sorted.
 // Secret references resolve to the live values, in memory only.
-func (r *SinkResult) Check() []string {
-	data := Document{Sinks: []*manifest.Sink{r.Sink}}.Marshal()
+func (r *sinkResult) Check() []string {
+	data := document{Sinks: []*manifest.Sink{r.Sink}}.Marshal()
 	m, ds := manifest.Parse("import.yaml", data)
 	if ds.HasErrors() || len(m.Sinks) != 1 {
 		return []string{"(the whole sink: " + ds.Error() + ")"}
@@ -317,7 +317,7 @@ func (im *sinkImport) value(k, v string) manifest.Value {
 // reference: a worker's mask, or a real value of a password key. A
 // config-provider placeholder is not a secret: the worker resolves it.
 func (im *sinkImport) isSecret(k, v string) bool {
-	return diff.IsMask(v) || v != "" && !IsPlaceholder(v) &&
+	return diff.IsMask(v) || v != "" && !isPlaceholder(v) &&
 		(im.c.Passwords[k] || manifest.IsDataStaxPassword(k) || manifest.LooksSensitive(k))
 }
 

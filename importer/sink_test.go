@@ -70,13 +70,13 @@ func liveConnectors() []Connector {
 	}
 }
 
-func importAll(t *testing.T) ([]*SinkResult, Document) {
+func importAll(t *testing.T) ([]*sinkResult, document) {
 	t.Helper()
-	var namer Namer
-	var doc Document
-	var out []*SinkResult
+	var namer envNamer
+	var doc document
+	var out []*sinkResult
 	for _, c := range liveConnectors() {
-		r := Sink(c, &namer)
+		r := importSink(c, &namer)
 		out = append(out, r)
 		doc.Sinks = append(doc.Sinks, r.Sink)
 	}
@@ -185,12 +185,12 @@ func TestWorkersRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var namer Namer
-	res := Cluster("local", files, &namer)
+	var namer envNamer
+	res := importCluster("local", files, &namer)
 	if bad := res.Check(); len(bad) > 0 {
 		t.Fatalf("render(import(files)) differs: %v", bad)
 	}
-	data := Document{Clusters: []*manifest.Cluster{res.Cluster}, Workers: res.Workers}.Marshal()
+	data := document{Clusters: []*manifest.Cluster{res.Cluster}, Workers: res.Workers}.Marshal()
 	m, ds := manifest.Parse("imported.yaml", data)
 	if ds.HasErrors() {
 		t.Fatalf("%s\n%s", ds.Error(), data)
@@ -234,12 +234,12 @@ func TestWorkersSecretsAndDifferences(t *testing.T) {
 	}
 	a, b := base("8443"), base("8444")
 	b["offset.flush.interval.ms"] = "20000"
-	var namer Namer
-	res := Cluster("eu", []WorkerFile{{Name: "eu-2", Props: b}, {Name: "eu-1", Props: a}}, &namer)
+	var namer envNamer
+	res := importCluster("eu", []WorkerFile{{Name: "eu-2", Props: b}, {Name: "eu-1", Props: a}}, &namer)
 	if bad := res.Check(); len(bad) > 0 {
 		t.Fatalf("render(import(files)) differs: %v", bad)
 	}
-	data := string(Document{Clusters: []*manifest.Cluster{res.Cluster}, Workers: res.Workers}.Marshal())
+	data := string(document{Clusters: []*manifest.Cluster{res.Cluster}, Workers: res.Workers}.Marshal())
 	var sb strings.Builder
 	sb.WriteString(data + "---- secrets\n")
 	for _, s := range res.Secrets {

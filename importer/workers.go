@@ -26,8 +26,8 @@ type WorkerFile struct {
 	Props map[string]string
 }
 
-// ClusterResult is a cluster and its workers imported from worker files.
-type ClusterResult struct {
+// clusterResult is a cluster and its workers imported from worker files.
+type clusterResult struct {
 	Cluster *manifest.Cluster
 	Workers []*manifest.Worker
 	Secrets []Secret
@@ -50,7 +50,7 @@ type keyTaker struct {
 
 func (t *keyTaker) str(k string) string {
 	v, ok := t.rest[k]
-	if !ok || v == "" || manifest.LooksSensitive(k) && !IsPlaceholder(v) {
+	if !ok || v == "" || manifest.LooksSensitive(k) && !isPlaceholder(v) {
 		return ""
 	}
 	delete(t.rest, k)
@@ -101,17 +101,17 @@ func (t *keyTaker) values(prefix string) map[string]manifest.Value {
 	return out
 }
 
-// Cluster imports a cluster's settings and its workers from the workers'
+// importCluster imports a cluster's settings and its workers from the workers'
 // properties files: what every file says alike becomes the cluster's, the
 // rest each worker's own. Files are taken in order of name.
-func Cluster(name string, files []WorkerFile, namer *Namer) *ClusterResult {
+func importCluster(name string, files []WorkerFile, namer *envNamer) *clusterResult {
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-	res := &ClusterResult{Cluster: &manifest.Cluster{Name: name}, live: map[string]map[string]string{},
+	res := &clusterResult{Cluster: &manifest.Cluster{Name: name}, live: map[string]map[string]string{},
 		secretValues: map[string]string{}}
 	subject := object.ClusterRef(name)
 	secretFor := func(subject object.Ref, parts ...string) func(k, v string) manifest.Value {
 		return func(k, v string) manifest.Value {
-			if v == "" || IsPlaceholder(v) || !manifest.LooksSensitive(k) {
+			if v == "" || isPlaceholder(v) || !manifest.LooksSensitive(k) {
 				return manifest.Value{Text: v}
 			}
 			env := namer.Name(append(parts, k)...)
@@ -224,13 +224,13 @@ func distinct(items []string) bool {
 	return true
 }
 
-func (r *ClusterResult) note(subject object.Ref, kind NoteKind, format string, args ...any) {
+func (r *clusterResult) note(subject object.Ref, kind NoteKind, format string, args ...any) {
 	r.Notes = append(r.Notes, Note{Subject: subject, Kind: kind, Message: fmt.Sprintf(format, args...)})
 }
 
 // worker imports one worker: its listeners, advertised endpoint and the
 // properties its cluster does not share.
-func (r *ClusterResult) worker(cluster string, f WorkerFile, shared map[string]bool,
+func (r *clusterResult) worker(cluster string, f WorkerFile, shared map[string]bool,
 	secretFor func(object.Ref, ...string) func(k, v string) manifest.Value) *manifest.Worker {
 	subject := object.WorkerRef(cluster, f.Name)
 	rest := map[string]string{}
@@ -315,8 +315,8 @@ func deriveURL(listeners []string, host, port, listener string) string {
 
 // Check renders every worker back, from the YAML import writes, and returns
 // "worker: key" for each property that differs from its file, sorted.
-func (r *ClusterResult) Check() []string {
-	data := Document{Clusters: []*manifest.Cluster{r.Cluster}, Workers: r.Workers}.Marshal()
+func (r *clusterResult) Check() []string {
+	data := document{Clusters: []*manifest.Cluster{r.Cluster}, Workers: r.Workers}.Marshal()
 	m, ds := manifest.Parse("import.yaml", data)
 	if ds.HasErrors() || len(m.Clusters) != 1 {
 		return []string{"(the whole cluster: " + ds.Error() + ")"}

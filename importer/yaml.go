@@ -11,8 +11,8 @@ import (
 	"github.com/connectsync/connectsync/manifest"
 )
 
-// Document is one manifest file to write.
-type Document struct {
+// document is one manifest file to write.
+type document struct {
 	// Comment lines go at the top of the file, each after "# ".
 	Comment  []string
 	Clusters []*manifest.Cluster
@@ -23,7 +23,7 @@ type Document struct {
 // Marshal writes the document in the manifest v1 format. Fields come in the
 // order docs/manifest.md lists them and map keys sorted, so that the same
 // objects always give the same bytes.
-func (d Document) Marshal() []byte {
+func (d document) Marshal() []byte {
 	root := mapping()
 	add(root, "version", intNode(manifest.Version))
 	if len(d.Clusters) > 0 {
