@@ -30,19 +30,7 @@ import (
 // plan and the manifest alone. These tests build both in memory; none of the
 // sinks below makes preflight reach a worker, Cassandra or Kafka.
 
-const runManifest = `version: 1
-clusters:
-  - name: c
-    bootstrapServers: [kafka:9092]
-    groupId: connect-c
-    storage: {config: {topic: c-configs}, offset: {topic: c-offsets}, status: {topic: c-status}}
-    converters:
-      key: {class: org.apache.kafka.connect.storage.StringConverter}
-      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
-workers:
-  - {name: w1, cluster: c, url: http://connect-1:8083}
-sinks:
-  - name: plain
+const runManifest = unitCluster + `  - name: plain
     cluster: c
     cassandra: {contactPoints: [c1], localDc: dc1}
     topics: {orders: {tables: [{keyspace: shop, table: orders, mapping: "id=key"}]}}

@@ -44,11 +44,10 @@ func unitSchema() *schema {
 	}
 }
 
-// unitTarget renders one DataStax sink whose only table is shop.<table>, with
-// extra table settings, into a preflight target.
-func unitTarget(t *testing.T, table, mapping, extra string) (target, manifest.TableRef) {
-	t.Helper()
-	src := `version: 1
+// unitCluster is the start of the manifests of these tests: one cluster, c,
+// with one worker and the converters of a plain-JSON pipeline, and the
+// sinks: key, whose entries the tests append.
+const unitCluster = `version: 1
 clusters:
   - name: c
     bootstrapServers: [kafka:9092]
@@ -60,7 +59,13 @@ clusters:
 workers:
   - {name: w1, cluster: c, url: http://connect-1:8083}
 sinks:
-  - name: s
+`
+
+// unitTarget renders one DataStax sink whose only table is shop.<table>, with
+// extra table settings, into a preflight target.
+func unitTarget(t *testing.T, table, mapping, extra string) (target, manifest.TableRef) {
+	t.Helper()
+	src := unitCluster + `  - name: s
     cluster: c
     cassandra: {contactPoints: [127.0.0.1], localDc: datacenter1}
     topics:
@@ -144,19 +149,7 @@ func dumpFindings(fs []diff.Finding) string {
 // map) and one table, shop.orders, into a preflight target.
 func sinkTarget(t *testing.T, cassandra string) target {
 	t.Helper()
-	src := `version: 1
-clusters:
-  - name: c
-    bootstrapServers: [kafka:9092]
-    groupId: connect-c
-    storage: {config: {topic: c-configs}, offset: {topic: c-offsets}, status: {topic: c-status}}
-    converters:
-      key: {class: org.apache.kafka.connect.storage.StringConverter}
-      value: {class: org.apache.kafka.connect.json.JsonConverter, schemasEnable: false}
-workers:
-  - {name: w1, cluster: c, url: http://connect-1:8083}
-sinks:
-  - name: s
+	src := unitCluster + `  - name: s
     cluster: c
     cassandra: ` + cassandra + `
     topics:
