@@ -29,8 +29,7 @@ import (
 // another local user could plant a link at the predictable lock path, and
 // make apply overwrite whatever it points to, or hold the lock forever.
 type Lock struct {
-	f    *os.File
-	path string
+	f *os.File
 	// held is the platform's handle on the lock, released by unlock.
 	held lockHandle
 }
@@ -117,7 +116,7 @@ func Acquire(path, what string) (*Lock, error) {
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(info+"\n"), 0)
 	}
-	return &Lock{f: f, path: path, held: held}, nil
+	return &Lock{f: f, held: held}, nil
 }
 
 // Release frees the lock.
