@@ -45,10 +45,9 @@ type Desired struct {
 
 // WorkerDesired is a worker's rendered properties file.
 type WorkerDesired struct {
-	Worker *manifest.Worker
-	Path   string
-	Data   []byte
-	Mode   uint32
+	Path string
+	Data []byte
+	Mode uint32
 }
 
 // Session is a plan and what apply needs to carry it out.
@@ -315,6 +314,6 @@ func (s *Session) planWorkerFiles(r *manifest.Rendered, o PlanOptions) {
 		})
 		s.Plan.Changes = append(s.Plan.Changes, ch)
 		f := files[ref]
-		s.Workers[ref] = &WorkerDesired{Worker: w, Path: path, Data: f.Data, Mode: uint32(f.Mode)}
+		s.Workers[ref] = &WorkerDesired{Path: path, Data: f.Data, Mode: uint32(f.Mode)}
 	}
 }
