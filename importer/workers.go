@@ -43,9 +43,8 @@ var perWorkerKeys = map[string]bool{"listeners": true, "rest.advertised.host.nam
 
 // keyTaker hands out the keys of a properties map to typed fields.
 type keyTaker struct {
-	rest    map[string]string
-	subject object.Ref
-	secret  func(k, v string) manifest.Value
+	rest   map[string]string
+	secret func(k, v string) manifest.Value
 }
 
 func (t *keyTaker) str(k string) string {
@@ -144,7 +143,7 @@ func importCluster(name string, files []WorkerFile, namer *envNamer) *clusterRes
 	for k := range shared {
 		inShared[k] = true
 	}
-	t := &keyTaker{rest: shared, subject: subject, secret: secretFor(subject, name)}
+	t := &keyTaker{rest: shared, secret: secretFor(subject, name)}
 	c := res.Cluster
 	c.BootstrapServers = t.list("bootstrap.servers")
 	c.GroupID = t.str("group.id")
@@ -239,7 +238,7 @@ func (r *clusterResult) worker(cluster string, f WorkerFile, shared map[string]b
 			rest[k] = v
 		}
 	}
-	t := &keyTaker{rest: rest, subject: subject, secret: secretFor(subject, cluster, f.Name)}
+	t := &keyTaker{rest: rest, secret: secretFor(subject, cluster, f.Name)}
 	w := &manifest.Worker{Name: f.Name, Cluster: cluster, URL: f.URL}
 	w.Listeners = t.list("listeners")
 	host, hasHost := rest["rest.advertised.host.name"]
