@@ -48,5 +48,5 @@ func ReadWorkerFile(name, path string) (WorkerFile, error) {
 	if err != nil {
 		return WorkerFile{}, fmt.Errorf("worker %s: %w", name, err)
 	}
-	return WorkerFile{Name: name, Path: path, Props: manifest.ParseProperties(string(b))}, nil
+	return WorkerFile{Name: name, Props: manifest.ParseProperties(string(b))}, nil
 }

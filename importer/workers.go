@@ -20,9 +20,7 @@ type WorkerFile struct {
 	Name string
 	// URL is where its REST API answers; empty derives it from the
 	// listeners and advertised host and port.
-	URL string
-	// Path is where the file was read, for messages.
-	Path  string
+	URL   string
 	Props map[string]string
 }
 
