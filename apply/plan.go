@@ -142,7 +142,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 			}
 		}
 		p.Changes = append(p.Changes, changes...)
-		s.versionFindings(c, cs, changes)
+		s.versionFindings(cs, changes)
 	}
 	s.planWorkerFiles(r, o)
 	p.Sort()
@@ -243,7 +243,7 @@ func (s *Session) sinkFindings(c *manifest.Cluster, cs *ClusterState, sk *manife
 
 // versionFindings reports desired states the cluster's Kafka version
 // cannot reach.
-func (s *Session) versionFindings(c *manifest.Cluster, cs *ClusterState, changes []diff.Change) {
+func (s *Session) versionFindings(cs *ClusterState, changes []diff.Change) {
 	v, ok := cs.MinVersion()
 	if !ok {
 		return
