@@ -714,11 +714,7 @@ func TestLockIsExclusive(t *testing.T) {
 	l2.Release()
 }
 
-func TestRefusalIsAnError(t *testing.T) {
-	var err error = Refusal{Rule: "max-deletes", Message: "the plan deletes 11 connectors"}
-	if err.Error() != "the plan deletes 11 connectors" {
-		t.Errorf("Error() = %q", err.Error())
-	}
+func TestCountOf(t *testing.T) {
 	if countOf(3, 3) != "all of them" || countOf(2, 3) != "2 of them" {
 		t.Error("countOf")
 	}

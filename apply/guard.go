@@ -51,8 +51,6 @@ type Refusal struct {
 	Names []object.Ref
 }
 
-func (r Refusal) Error() string { return r.Message }
-
 // Check returns the guardrails the session's plan breaks, in a stable
 // order. An empty result means apply may go ahead.
 func (s *Session) Check(g Guardrails) []Refusal {
