@@ -2,6 +2,8 @@ package cli
 
 import (
 	"errors"
+	"os"
+	"strconv"
 
 	"github.com/connectsync/connectsync/apply"
 
@@ -186,10 +188,18 @@ func (a *app) registerSecrets(r *manifest.Rendered) {
 // writeFiles writes rendered files under dir, each atomically, and never
 // through a symbolic link inside dir.
 func writeFiles(dir string, files []manifest.File) error {
-	for _, f := range files {
-		if err := apply.WriteFileUnder(dir, f.Path, f.Data, f.Mode); err != nil {
-			return err
-		}
+	tree := make([]apply.TreeFile, len(files))
+	for i, f := range files {
+		tree[i] = apply.TreeFile{Rel: f.Path, Data: f.Data, Mode: f.Mode}
 	}
-	return nil
+	return apply.WriteFilesUnder(dir, tree, writeWorkers())
+}
+
+// writeWorkers is how many files render writes at once; CONNECTSYNC_RENDER_WORKERS
+// overrides it, for measuring.
+func writeWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("CONNECTSYNC_RENDER_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 1
 }
