@@ -41,6 +41,17 @@ type RenderedSink struct {
 
 // Render renders every worker and sink of a manifest that Validate passed.
 func Render(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
+	out, diags := renderWorkers(m, res)
+	for _, s := range m.Sinks {
+		cfg, ds := RenderSink(s, res)
+		diags = append(diags, ds...)
+		out.Sinks = append(out.Sinks, RenderedSink{Sink: s, Config: cfg})
+	}
+	return out, diags.Sort()
+}
+
+// renderWorkers renders the workers of Render.
+func renderWorkers(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
 	var diags Diagnostics
 	out := &Rendered{}
 	clusters := m.ClusterByName()
@@ -53,12 +64,7 @@ func Render(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
 		diags = append(diags, ds...)
 		out.Workers = append(out.Workers, RenderedWorker{Worker: w, Cluster: c, Props: props})
 	}
-	for _, s := range m.Sinks {
-		cfg, ds := RenderSink(s, res)
-		diags = append(diags, ds...)
-		out.Sinks = append(out.Sinks, RenderedSink{Sink: s, Config: cfg})
-	}
-	return out, diags.Sort()
+	return out, diags
 }
 
 // Files lays the rendered manifest out as files:

@@ -20,16 +20,52 @@ import (
 // DataStax sink's rules, including those the connector itself only checks
 // when a task starts. It needs no secret: references are not resolved.
 func Validate(m *Manifest) Diagnostics {
+	_, ds := Check(m)
+	return ds
+}
+
+// Checked is a manifest Validate has checked, with each sink's config as
+// the checks rendered it, secrets unresolved.
+type Checked struct {
+	m     *Manifest
+	sinks []checkedSink // one per m.Sinks
+}
+
+type checkedSink struct {
+	cfg   *Config
+	diags Diagnostics // of rendering it
+}
+
+// Check is Validate, and returns what it rendered for Checked.Render.
+func Check(m *Manifest) (*Checked, Diagnostics) {
 	v := &validator{m: m}
 	clusters := v.clusters()
 	v.workers(clusters)
 	v.sinks(clusters)
-	return v.diags.Sort()
+	return &Checked{m: m, sinks: v.rendered}, v.diags.Sort()
+}
+
+// Render is Render(m, res) of the checked manifest: the same Rendered and
+// Diagnostics, without rendering each sink a second time. Only the values
+// set from a Value (secret references above all) are resolved again.
+func (c *Checked) Render(res Resolver) (*Rendered, Diagnostics) {
+	if len(c.sinks) != len(c.m.Sinks) {
+		return Render(c.m, res)
+	}
+	out, diags := renderWorkers(c.m, res)
+	for i, s := range c.m.Sinks {
+		cfg, ds := c.sinks[i].cfg.resolved(res)
+		diags = append(append(diags, c.sinks[i].diags...), ds...)
+		out.Sinks = append(out.Sinks, RenderedSink{Sink: s, Config: cfg})
+	}
+	return out, diags.Sort()
 }
 
 type validator struct {
 	m     *Manifest
 	diags Diagnostics
+	// rendered is each sink's config, secrets unresolved.
+	rendered []checkedSink
 }
 
 func (v *validator) add(sev Severity, o Origin, rel, hint, format string, args ...any) {
@@ -539,6 +575,7 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 			}
 		}
 		cfg, diags := RenderSink(s, Unresolved{})
+		v.rendered = append(v.rendered, checkedSink{cfg, diags})
 		v.diags = append(v.diags, diags...)
 		v.diags = append(v.diags, CheckConnect(cfg)...)
 		if s.IsDataStax() {

@@ -88,6 +88,18 @@ func loadAndValidate(paths []string) (*manifest.Manifest, manifest.Diagnostics) 
 	return m, ds
 }
 
+// loadAndCheck is loadAndValidate, keeping what validation rendered so
+// that rendering does not do it again. The Checked is nil when the
+// manifests do not load.
+func loadAndCheck(paths []string) (*manifest.Checked, manifest.Diagnostics) {
+	m, ds := manifest.Load(paths...)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	checked, vds := manifest.Check(m)
+	return checked, append(ds, vds...).Sort()
+}
+
 type renderFlags struct {
 	files files
 	out   string
@@ -119,7 +131,7 @@ func runRender(a *app, args []string) int {
 		a.p.Errorf("", "render: %v", err)
 		return ExitError
 	}
-	m, ds := loadAndValidate(f.files)
+	checked, ds := loadAndCheck(f.files)
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return ExitError
@@ -128,7 +140,7 @@ func runRender(a *app, args []string) int {
 	if f.out == "" {
 		res = maskingResolver{res}
 	}
-	r, rds := manifest.Render(m, res)
+	r, rds := checked.Render(res)
 	ds = append(ds, rds...).Sort()
 	a.p.Diagnostics(ds)
 	if ds.HasErrors() {
