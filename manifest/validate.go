@@ -20,8 +20,15 @@ import (
 // DataStax sink's rules, including those the connector itself only checks
 // when a task starts. It needs no secret: references are not resolved.
 func Validate(m *Manifest) Diagnostics {
-	_, ds := Check(m)
-	return ds
+	return validate(m, false).diags.Sort()
+}
+
+func validate(m *Manifest, keep bool) *validator {
+	v := &validator{m: m, keep: keep}
+	clusters := v.clusters()
+	v.workers(clusters)
+	v.sinks(clusters)
+	return v
 }
 
 // Checked is a manifest Validate has checked, with each sink's config as
@@ -38,10 +45,7 @@ type checkedSink struct {
 
 // Check is Validate, and returns what it rendered for Checked.Render.
 func Check(m *Manifest) (*Checked, Diagnostics) {
-	v := &validator{m: m}
-	clusters := v.clusters()
-	v.workers(clusters)
-	v.sinks(clusters)
+	v := validate(m, true)
 	return &Checked{m: m, sinks: v.rendered}, v.diags.Sort()
 }
 
@@ -64,7 +68,10 @@ func (c *Checked) Render(res Resolver) (*Rendered, Diagnostics) {
 type validator struct {
 	m     *Manifest
 	diags Diagnostics
-	// rendered is each sink's config, secrets unresolved.
+	// rendered is each sink's config, secrets unresolved, when keep is
+	// set (Check); Validate alone keeps none, so that it holds one
+	// sink's config at a time.
+	keep     bool
 	rendered []checkedSink
 }
 
@@ -575,7 +582,9 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 			}
 		}
 		cfg, diags := RenderSink(s, Unresolved{})
-		v.rendered = append(v.rendered, checkedSink{cfg, diags})
+		if v.keep {
+			v.rendered = append(v.rendered, checkedSink{cfg, diags})
+		}
 		v.diags = append(v.diags, diags...)
 		v.diags = append(v.diags, CheckConnect(cfg)...)
 		if s.IsDataStax() {
