@@ -2,8 +2,7 @@ package cli
 
 import (
 	"errors"
-	"os"
-	"strconv"
+	"runtime"
 
 	"github.com/connectsync/connectsync/apply"
 
@@ -207,11 +206,8 @@ func writeFiles(dir string, files []manifest.File) error {
 	return apply.WriteFilesUnder(dir, tree, writeWorkers())
 }
 
-// writeWorkers is how many files render writes at once; CONNECTSYNC_RENDER_WORKERS
-// overrides it, for measuring.
-func writeWorkers() int {
-	if n, err := strconv.Atoi(os.Getenv("CONNECTSYNC_RENDER_WORKERS")); err == nil && n > 0 {
-		return n
-	}
-	return 1
-}
+// writeWorkers is how many files render writes at once. On tmpfs, two
+// writers took render -o of 1000 sinks from about 103 ms to 93 (medians
+// of 11 on two cores); on a disk that creates about 2000 files a second,
+// the count made no difference.
+func writeWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
