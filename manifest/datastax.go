@@ -323,7 +323,7 @@ func (c *dsChecker) setting(key string, t TableRef, setting string) {
 	case "mapping":
 		entries, problems := ParseMapping(v)
 		for _, p := range problems {
-			c.errorf(key, mappingHint(p), "%s", p)
+			c.errorf(key, p.Hint(), "%s", p)
 		}
 		for _, e := range entries {
 			c.nestedField(key, e)
@@ -401,22 +401,6 @@ func (c *dsChecker) specialColumns(t TableRef) {
 			}
 		}
 	}
-}
-
-func mappingHint(problem string) string {
-	switch {
-	case strings.Contains(problem, "appears twice"):
-		return "map each column once"
-	case strings.Contains(problem, "is not a field"), strings.Contains(problem, "mapped to nothing"):
-		return "write column=field, for example id=key.id, name=value.name"
-	case strings.Contains(problem, "header needs a name"):
-		return "name the header, for example source=header.source"
-	case strings.Contains(problem, "not a supported function"):
-		return "now() makes a new TIMEUUID; any other value comes from the key, the value or a header"
-	case strings.Contains(problem, "cannot be now()"):
-		return "the record must carry it, as in value.<field> or header.<name>"
-	}
-	return "write column=field pairs separated by commas"
 }
 
 // auth follows the connector's AuthenticatorConfig: a username or password
