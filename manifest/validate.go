@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -588,9 +587,9 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		v.diags = append(v.diags, diags...)
 		v.diags = append(v.diags, CheckConnect(cfg)...)
 		if s.IsDataStax() {
-			for _, d := range CheckDataStax(cfg) {
+			for _, d := range checkDataStax(cfg) {
 				if !aboutBrokenTopic(s, d, broken) {
-					v.diags = append(v.diags, d)
+					v.diags = append(v.diags, d.Diagnostic)
 				}
 			}
 		}
@@ -610,14 +609,15 @@ func (v *validator) sampleRecords(o Origin, n *int) {
 }
 
 // aboutBrokenTopic reports whether a DataStax diagnostic is about one of the
-// typed topics in broken, whose problem is already reported.
-func aboutBrokenTopic(s *Sink, d Diagnostic, broken map[string]bool) bool {
+// typed topics in broken, whose problem is already reported: it is at one
+// of their fields, or it is about their entry in the topics list.
+func aboutBrokenTopic(s *Sink, d dsDiagnostic, broken map[string]bool) bool {
+	if d.listedTopic != "" && broken[d.listedTopic] && d.Path == s.FieldPath("topics") {
+		return true
+	}
 	for t := range broken {
 		p := s.FieldPath(joinPath("topics", t))
 		if d.Path == p || strings.HasPrefix(d.Path, p+".") || strings.HasPrefix(d.Path, p+"[") {
-			return true
-		}
-		if d.Path == s.FieldPath("topics") && strings.Contains(d.Message, strconv.Quote(t)) {
 			return true
 		}
 	}
