@@ -6,9 +6,12 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectsync/connectsync/object"
@@ -514,7 +517,12 @@ func isLoopback(host string) bool {
 func (v *validator) sinks(clusters map[string]*Cluster) {
 	names := map[string]*Sink{}
 	folded, foldedName := map[string]Origin{}, map[string]string{}
-	for _, s := range v.m.Sinks {
+	var checked []sinkChecks
+	for i, s := range v.m.Sinks {
+		if i%sinkBatch == 0 {
+			checked = checkSinks(v.m.Sinks[i:min(i+sinkBatch, len(v.m.Sinks))])
+		}
+		c := checked[i%sinkBatch]
 		if v.name(s.Origin, "sink", s.Name) {
 			v.caseCollision(s.Origin, "sink", s.Cluster+"\x00"+s.Name, s.Name, folded, foldedName)
 			key := s.Cluster + "\x00" + s.Name
@@ -580,20 +588,68 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 				v.errorf(s.Origin, joinPath("config", k), "remove it: the sink's name field sets it", "name is set by the sink's name")
 			}
 		}
-		cfg, diags := RenderSink(s, Unresolved{})
 		if v.keep {
-			v.rendered = append(v.rendered, checkedSink{cfg, diags})
+			v.rendered = append(v.rendered, checkedSink{c.cfg, c.render})
 		}
-		v.diags = append(v.diags, diags...)
-		v.diags = append(v.diags, CheckConnect(cfg)...)
-		if s.IsDataStax() {
-			for _, d := range checkDataStax(cfg) {
-				if !aboutBrokenTopic(s, d, broken) {
-					v.diags = append(v.diags, d.Diagnostic)
-				}
+		v.diags = append(v.diags, c.render...)
+		v.diags = append(v.diags, c.connect...)
+		for _, d := range c.dataStax {
+			if !aboutBrokenTopic(s, d, broken) {
+				v.diags = append(v.diags, d.Diagnostic)
 			}
 		}
 	}
+}
+
+// sinkChecks is a sink's config rendered with secrets unresolved, and what
+// rendering it and the checks of the config found.
+type sinkChecks struct {
+	cfg      *Config
+	render   Diagnostics
+	connect  Diagnostics
+	dataStax []dsDiagnostic
+}
+
+// sinkBatch is how many sinks checkSinks checks at once: enough to keep
+// every core busy, few enough that validate of a large manifest holds a
+// few configs at a time, not one per sink.
+const sinkBatch = 256
+
+// checkSinks renders and checks each sink's config, on every core: each
+// sink's checks read only the sink and its file's positions. The part of
+// validation that compares sinks with each other stays in order, in
+// validator.sinks.
+func checkSinks(sinks []*Sink) []sinkChecks {
+	out := make([]sinkChecks, len(sinks))
+	check := func(i int) {
+		s := sinks[i]
+		c := &out[i]
+		c.cfg, c.render = RenderSink(s, Unresolved{})
+		c.connect = CheckConnect(c.cfg)
+		if s.IsDataStax() {
+			c.dataStax = checkDataStax(c.cfg)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(sinks))
+	if workers <= 1 {
+		for i := range sinks {
+			check(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(sinks); i = int(next.Add(1)) - 1 {
+				check(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // sampleRecords checks preflight.sampleRecords: 0 (off) up to
