@@ -2,8 +2,6 @@ package apply
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectsync/connectsync/manifest"
@@ -531,51 +530,6 @@ func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	return writeAtomicIn(path, data, mode)
 }
 
-// writeAtomicIn is WriteFileAtomic once path's directory exists.
-func writeAtomicIn(path string, data []byte, mode fs.FileMode) (err error) {
-	tmp, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".", mode)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		// Only a temp file that was not renamed is left to remove: a
-		// remove after the rename fails, one wasted system call per file.
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if mode == 0o600 {
-		if err := tmp.Chmod(mode); err != nil {
-			tmp.Close()
-			return err
-		}
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// createTemp creates a new file prefix<random> in dir with mode perm, which
-// the umask filters (os.CreateTemp always uses 0600).
-func createTemp(dir, prefix string, perm fs.FileMode) (*os.File, error) {
-	for try := 0; ; try++ {
-		var b [8]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return nil, err
-		}
-		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
-		if errors.Is(err, fs.ErrExist) && try < 10 {
-			continue
-		}
-		return f, err
-	}
-}
-
 // ErrOutsideTree is returned by WriteFileUnder when a directory on the way
 // to a file is a symbolic link (or not a directory), which could take the
 // write outside the output tree.
@@ -587,16 +541,61 @@ var ErrOutsideTree = errors.New("render writes only inside the output directory"
 // /etc/kafka) would otherwise make render write outside it. root itself may
 // be a link; it is the user's choice of where to write.
 func WriteFileUnder(root, rel string, data []byte, mode fs.FileMode) error {
-	if !filepath.IsLocal(rel) {
-		return fmt.Errorf("%s: %w", rel, ErrOutsideTree)
+	return WriteFilesUnder(root, []TreeFile{{Rel: rel, Data: data, Mode: mode}}, 1)
+}
+
+// TreeFile is one file for WriteFilesUnder: its path relative to the root,
+// with forward slashes.
+type TreeFile struct {
+	Rel  string
+	Data []byte
+	Mode fs.FileMode
+}
+
+// WriteFilesUnder writes each file as WriteFileUnder does, with the same
+// checks, but checks (or makes) each directory once, not once per file in
+// it, and then writes the files with up to workers goroutines at once. It
+// returns the error of the first file, in the order given, that failed.
+func WriteFilesUnder(root string, files []TreeFile, workers int) error {
+	for _, f := range files {
+		if !filepath.IsLocal(f.Rel) {
+			return fmt.Errorf("%s: %w", f.Rel, ErrOutsideTree)
+		}
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return err
 	}
+	checked := map[string]bool{}
+	for _, f := range files {
+		if err := checkDirsUnder(root, f.Rel, checked); err != nil {
+			return err
+		}
+	}
+	// Every directory on the way was just checked (or made): no second
+	// MkdirAll.
+	errs := make([]error, len(files))
+	parallel(len(files), workers, func(i int) {
+		errs[i] = writeAtomicIn(filepath.Join(root, filepath.FromSlash(files[i].Rel)), files[i].Data, files[i].Mode)
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkDirsUnder makes the directories between root and the file rel, and
+// refuses any of them that is a symbolic link or not a directory. checked
+// holds the directories already seen.
+func checkDirsUnder(root, rel string, checked map[string]bool) error {
 	parts := strings.Split(filepath.ToSlash(filepath.Clean(rel)), "/")
 	dir := root
 	for _, p := range parts[:len(parts)-1] {
 		dir = filepath.Join(dir, p)
+		if checked[dir] {
+			continue
+		}
 		info, err := os.Lstat(dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -614,8 +613,36 @@ func WriteFileUnder(root, rel string, data []byte, mode fs.FileMode) error {
 		case !info.IsDir():
 			return fmt.Errorf("%s is not a directory: %w", dir, ErrOutsideTree)
 		}
+		checked[dir] = true
 	}
-	// Every directory on the way was just checked (or made): no second
-	// MkdirAll.
-	return writeAtomicIn(filepath.Join(root, filepath.FromSlash(rel)), data, mode)
+	return nil
+}
+
+// parallel calls f(0) .. f(n-1), up to workers of them at once.
+func parallel(n, workers int, f func(i int)) {
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -99,13 +99,26 @@ func Tables(values map[string]string) []TableRef {
 
 type dsChecker struct {
 	cfg   *Config
-	diags Diagnostics
+	diags []dsDiagnostic
+}
+
+// dsDiagnostic is a Diagnostic of CheckDataStax, and what validate needs
+// to know to drop one that repeats a problem it reports itself.
+type dsDiagnostic struct {
+	Diagnostic
+	// listedTopic is the topic of the topics list the diagnostic is
+	// about, for a topic whose name is not valid or that has no table.
+	listedTopic string
 }
 
 func (c *dsChecker) at(key string, sev Severity, hint, format string, args ...any) {
+	c.add(key, "", sev, hint, format, args...)
+}
+
+func (c *dsChecker) add(key, listedTopic string, sev Severity, hint, format string, args ...any) {
 	loc := c.cfg.From[key]
-	c.diags = append(c.diags, Diagnostic{Severity: sev, Pos: loc.Pos, Path: loc.Path,
-		Message: fmt.Sprintf(format, args...), Hint: hint})
+	c.diags = append(c.diags, dsDiagnostic{Diagnostic{Severity: sev, Pos: loc.Pos, Path: loc.Path,
+		Message: fmt.Sprintf(format, args...), Hint: hint}, listedTopic})
 }
 
 func (c *dsChecker) errorf(key, hint, format string, args ...any) {
@@ -121,6 +134,14 @@ func (c *dsChecker) get(key string) (string, bool) {
 // connector applies when a task starts, and reports each problem at the
 // manifest field the key came from.
 func CheckDataStax(cfg *Config) Diagnostics {
+	var ds Diagnostics
+	for _, d := range checkDataStax(cfg) {
+		ds = append(ds, d.Diagnostic)
+	}
+	return ds
+}
+
+func checkDataStax(cfg *Config) []dsDiagnostic {
 	c := &dsChecker{cfg: cfg}
 	c.globals()
 	c.topics()
@@ -269,9 +290,9 @@ func (c *dsChecker) topics() {
 	}
 	for _, t := range topics {
 		if !topicKeyName.MatchString(t) {
-			c.errorf("topics", "topic names use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t)
+			c.add("topics", t, Error, "topic names use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t)
 		} else if !withTable[t] {
-			c.errorf("topics", "add a table with a mapping for it under topics",
+			c.add("topics", t, Error, "add a table with a mapping for it under topics",
 				"topic %q has no table to write to", t)
 		}
 	}
@@ -304,8 +325,8 @@ func (c *dsChecker) missingMapping(key, setting string, t TableRef) {
 	loc := c.cfg.From[key]
 	if table, ok := strings.CutSuffix(loc.Path, "."+setting); ok && c.cfg.Origin.Src != nil {
 		path := table + ".mapping"
-		c.diags = append(c.diags, Diagnostic{Severity: Error, Pos: c.cfg.Origin.Src.At(path), Path: path,
-			Message: msg, Hint: hint})
+		c.diags = append(c.diags, dsDiagnostic{Diagnostic: Diagnostic{Severity: Error, Pos: c.cfg.Origin.Src.At(path), Path: path,
+			Message: msg, Hint: hint}})
 		return
 	}
 	c.errorf(key, "add topic."+t.Topic+"."+t.Keyspace+"."+t.Table+".mapping", "%s", msg)
@@ -323,7 +344,7 @@ func (c *dsChecker) setting(key string, t TableRef, setting string) {
 	case "mapping":
 		entries, problems := ParseMapping(v)
 		for _, p := range problems {
-			c.errorf(key, mappingHint(p), "%s", p)
+			c.errorf(key, p.Hint(), "%s", p)
 		}
 		for _, e := range entries {
 			c.nestedField(key, e)
@@ -401,22 +422,6 @@ func (c *dsChecker) specialColumns(t TableRef) {
 			}
 		}
 	}
-}
-
-func mappingHint(problem string) string {
-	switch {
-	case strings.Contains(problem, "appears twice"):
-		return "map each column once"
-	case strings.Contains(problem, "is not a field"), strings.Contains(problem, "mapped to nothing"):
-		return "write column=field, for example id=key.id, name=value.name"
-	case strings.Contains(problem, "header needs a name"):
-		return "name the header, for example source=header.source"
-	case strings.Contains(problem, "not a supported function"):
-		return "now() makes a new TIMEUUID; any other value comes from the key, the value or a header"
-	case strings.Contains(problem, "cannot be now()"):
-		return "the record must carry it, as in value.<field> or header.<name>"
-	}
-	return "write column=field pairs separated by commas"
 }
 
 // auth follows the connector's AuthenticatorConfig: a username or password

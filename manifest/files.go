@@ -41,6 +41,17 @@ type RenderedSink struct {
 
 // Render renders every worker and sink of a manifest that Validate passed.
 func Render(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
+	out, diags := renderWorkers(m, res)
+	for _, s := range m.Sinks {
+		cfg, ds := RenderSink(s, res)
+		diags = append(diags, ds...)
+		out.Sinks = append(out.Sinks, RenderedSink{Sink: s, Config: cfg})
+	}
+	return out, diags.Sort()
+}
+
+// renderWorkers renders the workers of Render.
+func renderWorkers(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
 	var diags Diagnostics
 	out := &Rendered{}
 	clusters := m.ClusterByName()
@@ -53,12 +64,7 @@ func Render(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
 		diags = append(diags, ds...)
 		out.Workers = append(out.Workers, RenderedWorker{Worker: w, Cluster: c, Props: props})
 	}
-	for _, s := range m.Sinks {
-		cfg, ds := RenderSink(s, res)
-		diags = append(diags, ds...)
-		out.Sinks = append(out.Sinks, RenderedSink{Sink: s, Config: cfg})
-	}
-	return out, diags.Sort()
+	return out, diags
 }
 
 // Files lays the rendered manifest out as files:
@@ -104,18 +110,56 @@ func mode(c *Config) fs.FileMode {
 }
 
 // SinkJSON renders the REST body {"name": ..., "config": {...}} that
-// POST /connectors takes, with sorted keys and every value a string.
+// POST /connectors takes, with sorted keys and every value a string: the
+// bytes a json.Encoder with SetEscapeHTML(false) and SetIndent("", "  ")
+// writes, without its reflection (render writes a thousand of these).
 func SinkJSON(name string, c *Config) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	// encoding/json sorts map keys, which keeps the output stable.
-	_ = enc.Encode(struct {
-		Name   string            `json:"name"`
-		Config map[string]string `json:"config"`
-	}{name, c.Values})
-	return buf.Bytes()
+	keys := c.Keys()
+	n := 64 + len(name)
+	for _, k := range keys {
+		n += len(k) + len(c.Values[k]) + 12
+	}
+	b := make([]byte, 0, n)
+	b = append(b, "{\n  \"name\": "...)
+	b = appendJSONString(b, name)
+	b = append(b, ",\n  \"config\": "...)
+	switch {
+	case c.Values == nil:
+		b = append(b, "null"...)
+	case len(keys) == 0:
+		b = append(b, "{}"...)
+	default:
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, "\n    "...)
+			b = appendJSONString(b, k)
+			b = append(b, ": "...)
+			b = appendJSONString(b, c.Values[k])
+		}
+		b = append(b, "\n  }"...)
+	}
+	return append(b, "\n}\n"...)
+}
+
+// appendJSONString appends s as encoding/json writes it without HTML
+// escaping. Text of printable ASCII other than '"' and '\\' is written as
+// it is; anything else goes through encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s)
+			return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // PropertiesFile renders c in the java.util.Properties format, keys sorted,

@@ -53,32 +53,172 @@ func (e MappingEntry) Field() string {
 	return string(e.Kind) + "." + e.Path
 }
 
+// MappingProblemKind is what is wrong with a DataStax mapping.
+type MappingProblemKind int
+
+// Kinds of MappingProblem.
+const (
+	// MappingEmpty: the whole mapping is empty.
+	MappingEmpty MappingProblemKind = iota + 1
+	// MappingEmptyEntry: two commas in a row, or a trailing comma.
+	MappingEmptyEntry
+	// MappingBadColumn: the entry does not start with a column name; Name
+	// says why.
+	MappingBadColumn
+	// MappingNoEquals: the column is not followed by '='.
+	MappingNoEquals
+	// MappingNoField: nothing after '='.
+	MappingNoField
+	// MappingSpecialNow: __ttl or __timestamp mapped to now().
+	MappingSpecialNow
+	// MappingBadField: a part of the field is not a name; Name says why.
+	MappingBadField
+	// MappingTextAfterField: text after the field that is not ".name";
+	// Text is that text.
+	MappingTextAfterField
+	// MappingFieldEndsWithDot: the field ends with a dot.
+	MappingFieldEndsWithDot
+	// MappingHeaderWithoutName: header with no header name.
+	MappingHeaderWithoutName
+	// MappingNotAField: the field is not key, value, header or now().
+	MappingNotAField
+	// MappingDuplicateColumn: the column is mapped twice.
+	MappingDuplicateColumn
+)
+
+// NameProblem is why a column or field name could not be read.
+type NameProblem int
+
+// Kinds of NameProblem.
+const (
+	NameOK NameProblem = iota
+	// NameMissing: nothing where a name was expected.
+	NameMissing
+	// NameQuotedEmpty: "".
+	NameQuotedEmpty
+	// NameUnclosedQuote: a quoted name with no closing quote.
+	NameUnclosedQuote
+	// NameUnexpected: a character that starts no name; the problem's Text
+	// is that character.
+	NameUnexpected
+	// NameFunction: a function other than now(); Text is the function,
+	// as in uuid().
+	NameFunction
+)
+
+// MappingProblem is one problem of a DataStax mapping. String gives its
+// message; Hint says how to fix it.
+type MappingProblem struct {
+	Kind MappingProblemKind
+	// Entry is the entry as written, for MappingBadColumn and
+	// MappingNoEquals.
+	Entry string
+	// Column is the column, as the connector looks it up, for the kinds
+	// that found one.
+	Column string
+	// Field is the field as written, for MappingBadField and
+	// MappingNotAField.
+	Field string
+	// Name says why a name could not be read, for MappingBadColumn and
+	// MappingBadField.
+	Name NameProblem
+	// Text is the unexpected text (MappingTextAfterField, NameUnexpected)
+	// or the unsupported function (NameFunction).
+	Text string
+}
+
+// String is the problem as validate reports it, after the field's path:
+// column "id" appears twice.
+func (p MappingProblem) String() string {
+	col := `"` + p.Column + `"`
+	switch p.Kind {
+	case MappingEmpty:
+		return "is empty"
+	case MappingEmptyEntry:
+		return "has an empty entry (two commas in a row, or a trailing comma)"
+	case MappingBadColumn:
+		return fmt.Sprintf("entry %q: %s", p.Entry, p.nameProblem())
+	case MappingNoEquals:
+		return fmt.Sprintf("entry %q: expected column=field", p.Entry)
+	case MappingNoField:
+		return fmt.Sprintf("column %s is mapped to nothing", col)
+	case MappingSpecialNow:
+		return fmt.Sprintf("%s cannot be now(): map it from a key, value or header field", p.Column)
+	case MappingBadField:
+		return fmt.Sprintf("column %s: field %q: %s", col, p.Field, p.nameProblem())
+	case MappingTextAfterField:
+		return fmt.Sprintf("column %s: unexpected %q after the field", col, p.Text)
+	case MappingFieldEndsWithDot:
+		return fmt.Sprintf("column %s: the field ends with a dot", col)
+	case MappingHeaderWithoutName:
+		return fmt.Sprintf("column %s: header needs a name, as in header.<name>", col)
+	case MappingNotAField:
+		return fmt.Sprintf("column %s: %q is not a field: write key, value, key.<path>, value.<path>, header.<name> or now()", col, p.Field)
+	case MappingDuplicateColumn:
+		return fmt.Sprintf("column %s appears twice", col)
+	}
+	return fmt.Sprintf("mapping problem %d", p.Kind)
+}
+
+func (p MappingProblem) nameProblem() string {
+	switch p.Name {
+	case NameMissing:
+		return "expected a name"
+	case NameQuotedEmpty:
+		return "a quoted name is empty"
+	case NameUnclosedQuote:
+		return "a quoted name has no closing quote"
+	case NameUnexpected:
+		return fmt.Sprintf("unexpected %q", p.Text)
+	case NameFunction:
+		return p.Text + " is not a supported function: only now() is"
+	}
+	return "not a name"
+}
+
+// Hint says how to fix the problem.
+func (p MappingProblem) Hint() string {
+	switch {
+	case p.Kind == MappingDuplicateColumn:
+		return "map each column once"
+	case p.Kind == MappingNotAField, p.Kind == MappingNoField:
+		return "write column=field, for example id=key.id, name=value.name"
+	case p.Kind == MappingHeaderWithoutName:
+		return "name the header, for example source=header.source"
+	case p.Name == NameFunction:
+		return "now() makes a new TIMEUUID; any other value comes from the key, the value or a header"
+	case p.Kind == MappingSpecialNow:
+		return "the record must carry it, as in value.<field> or header.<name>"
+	}
+	return "write column=field pairs separated by commas"
+}
+
 // ParseMapping parses a DataStax sink mapping:
 //
 //	col1=key.f1, col2=value.f1, __ttl=value.f2, "Col3"=header.h1, col4=now()
 //
-// It returns the entries it could read and one message per problem found,
+// It returns the entries it could read and one problem per problem found,
 // including columns mapped twice.
-func ParseMapping(s string) ([]MappingEntry, []string) {
+func ParseMapping(s string) ([]MappingEntry, []MappingProblem) {
 	var entries []MappingEntry
-	var problems []string
+	var problems []MappingProblem
 	if strings.TrimSpace(s) == "" {
-		return nil, []string{"is empty"}
+		return nil, []MappingProblem{{Kind: MappingEmpty}}
 	}
 	seen := map[string]bool{}
 	for _, part := range splitMapping(s) {
 		text := strings.TrimSpace(part)
 		if text == "" {
-			problems = append(problems, "has an empty entry (two commas in a row, or a trailing comma)")
+			problems = append(problems, MappingProblem{Kind: MappingEmptyEntry})
 			continue
 		}
-		e, err := parseEntry(text)
-		if err != "" {
-			problems = append(problems, err)
+		e, p := parseEntry(text)
+		if p != nil {
+			problems = append(problems, *p)
 			continue
 		}
 		if seen[e.Column] {
-			problems = append(problems, fmt.Sprintf("column %s appears twice", quoteCol(e)))
+			problems = append(problems, MappingProblem{Kind: MappingDuplicateColumn, Column: e.Column})
 			continue
 		}
 		seen[e.Column] = true
@@ -86,8 +226,6 @@ func ParseMapping(s string) ([]MappingEntry, []string) {
 	}
 	return entries, problems
 }
-
-func quoteCol(e MappingEntry) string { return `"` + e.Column + `"` }
 
 // splitMapping splits on commas outside double quotes.
 func splitMapping(s string) []string {
@@ -107,33 +245,38 @@ func splitMapping(s string) []string {
 	return append(parts, s[start:])
 }
 
-func parseEntry(text string) (MappingEntry, string) {
+func parseEntry(text string) (MappingEntry, *MappingProblem) {
 	e := MappingEntry{Text: text}
-	col, rest, err := readName(text)
-	if err != "" {
-		return e, fmt.Sprintf("entry %q: %s", text, err)
+	col, rest, np, npText := readName(text)
+	if np != NameOK {
+		return e, &MappingProblem{Kind: MappingBadColumn, Entry: text, Name: np, Text: npText}
 	}
 	e.Column, e.Quoted = col.name, col.quoted
 	rest = strings.TrimSpace(rest)
 	if !strings.HasPrefix(rest, "=") {
-		return e, fmt.Sprintf("entry %q: expected column=field", text)
+		return e, &MappingProblem{Kind: MappingNoEquals, Entry: text, Column: e.Column}
 	}
 	field := strings.TrimSpace(rest[1:])
+	problem := func(kind MappingProblemKind) *MappingProblem {
+		return &MappingProblem{Kind: kind, Column: e.Column, Field: strings.TrimSpace(rest[1:])}
+	}
 	if field == "" {
-		return e, fmt.Sprintf("column %s is mapped to nothing", quoteCol(e))
+		return e, problem(MappingNoField)
 	}
 	if field == "now()" {
 		e.Kind = FromNow
 		if e.Special() {
-			return e, fmt.Sprintf("%s cannot be now(): map it from a key, value or header field", e.Column)
+			return e, problem(MappingSpecialNow)
 		}
-		return e, ""
+		return e, nil
 	}
 	var segs []string
 	for field != "" {
-		n, r, err := readName(field)
-		if err != "" {
-			return e, fmt.Sprintf("column %s: field %q: %s", quoteCol(e), strings.TrimSpace(rest[1:]), err)
+		n, r, np, npText := readName(field)
+		if np != NameOK {
+			p := problem(MappingBadField)
+			p.Name, p.Text = np, npText
+			return e, p
 		}
 		segs = append(segs, n.text)
 		field = strings.TrimSpace(r)
@@ -141,11 +284,13 @@ func parseEntry(text string) (MappingEntry, string) {
 			break
 		}
 		if field[0] != '.' {
-			return e, fmt.Sprintf("column %s: unexpected %q after the field", quoteCol(e), field)
+			p := problem(MappingTextAfterField)
+			p.Text = field
+			return e, p
 		}
 		field = strings.TrimSpace(field[1:])
 		if field == "" {
-			return e, fmt.Sprintf("column %s: the field ends with a dot", quoteCol(e))
+			return e, problem(MappingFieldEndsWithDot)
 		}
 	}
 	switch FieldKind(segs[0]) {
@@ -153,15 +298,14 @@ func parseEntry(text string) (MappingEntry, string) {
 		e.Kind = FieldKind(segs[0])
 	case FromHeader:
 		if len(segs) < 2 {
-			return e, fmt.Sprintf("column %s: header needs a name, as in header.<name>", quoteCol(e))
+			return e, problem(MappingHeaderWithoutName)
 		}
 		e.Kind = FromHeader
 	default:
-		return e, fmt.Sprintf("column %s: %q is not a field: write key, value, key.<path>, value.<path>, header.<name> or now()",
-			quoteCol(e), strings.TrimSpace(rest[1:]))
+		return e, problem(MappingNotAField)
 	}
 	e.Path = strings.Join(segs[1:], ".")
-	return e, ""
+	return e, nil
 }
 
 type name struct {
@@ -171,11 +315,12 @@ type name struct {
 }
 
 // readName reads an identifier or a double-quoted name ("" escapes a quote)
-// from the start of s and returns the rest.
-func readName(s string) (name, string, string) {
+// from the start of s and returns the rest, or why there is no name there
+// (with the text it is about, for NameUnexpected and NameFunction).
+func readName(s string) (name, string, NameProblem, string) {
 	s = strings.TrimLeft(s, " \t")
 	if s == "" {
-		return name{}, "", "expected a name"
+		return name{}, "", NameMissing, ""
 	}
 	if s[0] == '"' {
 		var b strings.Builder
@@ -190,23 +335,23 @@ func readName(s string) (name, string, string) {
 				continue
 			}
 			if b.Len() == 0 {
-				return name{}, "", "a quoted name is empty"
+				return name{}, "", NameQuotedEmpty, ""
 			}
-			return name{name: b.String(), text: s[:i+1], quoted: true}, s[i+1:], ""
+			return name{name: b.String(), text: s[:i+1], quoted: true}, s[i+1:], NameOK, ""
 		}
-		return name{}, "", "a quoted name has no closing quote"
+		return name{}, "", NameUnclosedQuote, ""
 	}
 	i := 0
 	for i < len(s) && isNameByte(s[i]) {
 		i++
 	}
 	if i == 0 {
-		return name{}, "", fmt.Sprintf("unexpected %q", s[:1])
+		return name{}, "", NameUnexpected, s[:1]
 	}
 	if i < len(s) && s[i] == '(' {
-		return name{}, "", fmt.Sprintf("%s is not a supported function: only now() is", s[:i]+"()")
+		return name{}, "", NameFunction, s[:i] + "()"
 	}
-	return name{name: s[:i], text: s[:i]}, s[i:], ""
+	return name{name: s[:i], text: s[:i]}, s[i:], NameOK, ""
 }
 
 func isNameByte(c byte) bool {

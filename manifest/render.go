@@ -23,6 +23,11 @@ type Config struct {
 	From map[string]Loc
 	// Origin is the object the config was rendered for.
 	Origin Origin
+
+	// refs holds the Value each key set from one was rendered from, so
+	// that a config rendered with secrets unresolved can be resolved
+	// later without rendering it again (Checked.Render).
+	refs map[string]Value
 }
 
 // Loc is a field of a manifest: its path and where it was written.
@@ -158,26 +163,59 @@ func (b *builder) value(key, from string, v Value) {
 	if v.IsZero() {
 		return
 	}
-	s, err := b.res.Resolve(v)
-	if err != nil {
-		at := b.loc(from)
-		hint := "set the variable or create the file before running connectsync"
-		var h interface{ Hint() string }
-		if errors.As(err, &h) {
-			hint = h.Hint()
+	if _, dup := b.cfg.From[key]; !dup {
+		if b.cfg.refs == nil {
+			b.cfg.refs = map[string]Value{}
 		}
-		b.diags = append(b.diags, Diagnostic{
-			Pos:     at.Pos,
-			Path:    at.Path,
-			Message: fmt.Sprintf("cannot resolve %s: %v", v.Ref(), err),
-			Hint:    hint,
-		})
-		s = ""
+		b.cfg.refs[key] = v
+	}
+	s, d := resolve(b.res, v, func() Loc { return b.loc(from) })
+	if d != nil {
+		b.diags = append(b.diags, *d)
 	}
 	b.set(key, from, s)
 	if v.IsSecret() {
 		b.cfg.Sensitive[key] = true
 	}
+}
+
+// resolve resolves v with res. A value that cannot be resolved is "" and a
+// Diagnostic at the field where (called only then) says.
+func resolve(res Resolver, v Value, where func() Loc) (string, *Diagnostic) {
+	s, err := res.Resolve(v)
+	if err == nil {
+		return s, nil
+	}
+	at := where()
+	hint := "set the variable or create the file before running connectsync"
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		hint = h.Hint()
+	}
+	return "", &Diagnostic{
+		Pos:     at.Pos,
+		Path:    at.Path,
+		Message: fmt.Sprintf("cannot resolve %s: %v", v.Ref(), err),
+		Hint:    hint,
+	}
+}
+
+// resolved returns c with the values of its keys that were set from a
+// Value resolved again with res: c as RenderSink would have rendered it
+// with res, when c was rendered with Unresolved. c is not changed; the
+// copy shares its Sensitive and From.
+func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
+	out := *c
+	out.Values = maps.Clone(c.Values)
+	var diags Diagnostics
+	for _, k := range slices.Sorted(maps.Keys(c.refs)) {
+		s, d := resolve(res, c.refs[k], func() Loc { return c.From[k] })
+		if d != nil {
+			diags = append(diags, *d)
+		}
+		out.Values[k] = s
+	}
+	return &out, diags
 }
 
 func (b *builder) values(prefix, from string, m map[string]Value) {

@@ -6,10 +6,12 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectsync/connectsync/object"
@@ -20,16 +22,59 @@ import (
 // DataStax sink's rules, including those the connector itself only checks
 // when a task starts. It needs no secret: references are not resolved.
 func Validate(m *Manifest) Diagnostics {
-	v := &validator{m: m}
+	return validate(m, false).diags.Sort()
+}
+
+func validate(m *Manifest, keep bool) *validator {
+	v := &validator{m: m, keep: keep}
 	clusters := v.clusters()
 	v.workers(clusters)
 	v.sinks(clusters)
-	return v.diags.Sort()
+	return v
+}
+
+// Checked is a manifest Validate has checked, with each sink's config as
+// the checks rendered it, secrets unresolved.
+type Checked struct {
+	m     *Manifest
+	sinks []checkedSink // one per m.Sinks
+}
+
+type checkedSink struct {
+	cfg   *Config
+	diags Diagnostics // of rendering it
+}
+
+// Check is Validate, and returns what it rendered for Checked.Render.
+func Check(m *Manifest) (*Checked, Diagnostics) {
+	v := validate(m, true)
+	return &Checked{m: m, sinks: v.rendered}, v.diags.Sort()
+}
+
+// Render is Render(m, res) of the checked manifest: the same Rendered and
+// Diagnostics, without rendering each sink a second time. Only the values
+// set from a Value (secret references above all) are resolved again.
+func (c *Checked) Render(res Resolver) (*Rendered, Diagnostics) {
+	if len(c.sinks) != len(c.m.Sinks) {
+		return Render(c.m, res)
+	}
+	out, diags := renderWorkers(c.m, res)
+	for i, s := range c.m.Sinks {
+		cfg, ds := c.sinks[i].cfg.resolved(res)
+		diags = append(append(diags, c.sinks[i].diags...), ds...)
+		out.Sinks = append(out.Sinks, RenderedSink{Sink: s, Config: cfg})
+	}
+	return out, diags.Sort()
 }
 
 type validator struct {
 	m     *Manifest
 	diags Diagnostics
+	// rendered is each sink's config, secrets unresolved, when keep is
+	// set (Check); Validate alone keeps none, so that it holds one
+	// sink's config at a time.
+	keep     bool
+	rendered []checkedSink
 }
 
 func (v *validator) add(sev Severity, o Origin, rel, hint, format string, args ...any) {
@@ -472,7 +517,12 @@ func isLoopback(host string) bool {
 func (v *validator) sinks(clusters map[string]*Cluster) {
 	names := map[string]*Sink{}
 	folded, foldedName := map[string]Origin{}, map[string]string{}
-	for _, s := range v.m.Sinks {
+	var checked []sinkChecks
+	for i, s := range v.m.Sinks {
+		if i%sinkBatch == 0 {
+			checked = checkSinks(v.m.Sinks[i:min(i+sinkBatch, len(v.m.Sinks))])
+		}
+		c := checked[i%sinkBatch]
 		if v.name(s.Origin, "sink", s.Name) {
 			v.caseCollision(s.Origin, "sink", s.Cluster+"\x00"+s.Name, s.Name, folded, foldedName)
 			key := s.Cluster + "\x00" + s.Name
@@ -538,17 +588,68 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 				v.errorf(s.Origin, joinPath("config", k), "remove it: the sink's name field sets it", "name is set by the sink's name")
 			}
 		}
-		cfg, diags := RenderSink(s, Unresolved{})
-		v.diags = append(v.diags, diags...)
-		v.diags = append(v.diags, CheckConnect(cfg)...)
-		if s.IsDataStax() {
-			for _, d := range CheckDataStax(cfg) {
-				if !aboutBrokenTopic(s, d, broken) {
-					v.diags = append(v.diags, d)
-				}
+		if v.keep {
+			v.rendered = append(v.rendered, checkedSink{c.cfg, c.render})
+		}
+		v.diags = append(v.diags, c.render...)
+		v.diags = append(v.diags, c.connect...)
+		for _, d := range c.dataStax {
+			if !aboutBrokenTopic(s, d, broken) {
+				v.diags = append(v.diags, d.Diagnostic)
 			}
 		}
 	}
+}
+
+// sinkChecks is a sink's config rendered with secrets unresolved, and what
+// rendering it and the checks of the config found.
+type sinkChecks struct {
+	cfg      *Config
+	render   Diagnostics
+	connect  Diagnostics
+	dataStax []dsDiagnostic
+}
+
+// sinkBatch is how many sinks checkSinks checks at once: enough to keep
+// every core busy, few enough that validate of a large manifest holds a
+// few configs at a time, not one per sink.
+const sinkBatch = 256
+
+// checkSinks renders and checks each sink's config, on every core: each
+// sink's checks read only the sink and its file's positions. The part of
+// validation that compares sinks with each other stays in order, in
+// validator.sinks.
+func checkSinks(sinks []*Sink) []sinkChecks {
+	out := make([]sinkChecks, len(sinks))
+	check := func(i int) {
+		s := sinks[i]
+		c := &out[i]
+		c.cfg, c.render = RenderSink(s, Unresolved{})
+		c.connect = CheckConnect(c.cfg)
+		if s.IsDataStax() {
+			c.dataStax = checkDataStax(c.cfg)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(sinks))
+	if workers <= 1 {
+		for i := range sinks {
+			check(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(sinks); i = int(next.Add(1)) - 1 {
+				check(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // sampleRecords checks preflight.sampleRecords: 0 (off) up to
@@ -564,14 +665,15 @@ func (v *validator) sampleRecords(o Origin, n *int) {
 }
 
 // aboutBrokenTopic reports whether a DataStax diagnostic is about one of the
-// typed topics in broken, whose problem is already reported.
-func aboutBrokenTopic(s *Sink, d Diagnostic, broken map[string]bool) bool {
+// typed topics in broken, whose problem is already reported: it is at one
+// of their fields, or it is about their entry in the topics list.
+func aboutBrokenTopic(s *Sink, d dsDiagnostic, broken map[string]bool) bool {
+	if d.listedTopic != "" && broken[d.listedTopic] && d.Path == s.FieldPath("topics") {
+		return true
+	}
 	for t := range broken {
 		p := s.FieldPath(joinPath("topics", t))
 		if d.Path == p || strings.HasPrefix(d.Path, p+".") || strings.HasPrefix(d.Path, p+"[") {
-			return true
-		}
-		if d.Path == s.FieldPath("topics") && strings.Contains(d.Message, strconv.Quote(t)) {
 			return true
 		}
 	}

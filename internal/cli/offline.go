@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"runtime"
 
 	"github.com/connectsync/connectsync/apply"
 
@@ -86,6 +87,18 @@ func loadAndValidate(paths []string) (*manifest.Manifest, manifest.Diagnostics) 
 	return m, ds
 }
 
+// loadAndCheck is loadAndValidate, keeping what validation rendered so
+// that rendering does not do it again. The Checked is nil when the
+// manifests do not load.
+func loadAndCheck(paths []string) (*manifest.Checked, manifest.Diagnostics) {
+	m, ds := manifest.Load(paths...)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	checked, vds := manifest.Check(m)
+	return checked, append(ds, vds...).Sort()
+}
+
 type renderFlags struct {
 	files files
 	out   string
@@ -117,7 +130,7 @@ func runRender(a *app, args []string) int {
 		a.p.Errorf("", "render: %v", err)
 		return ExitError
 	}
-	m, ds := loadAndValidate(f.files)
+	checked, ds := loadAndCheck(f.files)
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return ExitError
@@ -126,7 +139,7 @@ func runRender(a *app, args []string) int {
 	if f.out == "" {
 		res = maskingResolver{res}
 	}
-	r, rds := manifest.Render(m, res)
+	r, rds := checked.Render(res)
 	ds = append(ds, rds...).Sort()
 	a.p.Diagnostics(ds)
 	if ds.HasErrors() {
@@ -186,10 +199,15 @@ func (a *app) registerSecrets(r *manifest.Rendered) {
 // writeFiles writes rendered files under dir, each atomically, and never
 // through a symbolic link inside dir.
 func writeFiles(dir string, files []manifest.File) error {
-	for _, f := range files {
-		if err := apply.WriteFileUnder(dir, f.Path, f.Data, f.Mode); err != nil {
-			return err
-		}
+	tree := make([]apply.TreeFile, len(files))
+	for i, f := range files {
+		tree[i] = apply.TreeFile{Rel: f.Path, Data: f.Data, Mode: f.Mode}
 	}
-	return nil
+	return apply.WriteFilesUnder(dir, tree, writeWorkers())
 }
+
+// writeWorkers is how many files render writes at once. On tmpfs, two
+// writers took render -o of 1000 sinks from about 103 ms to 93 (medians
+// of 11 on two cores); on a disk that creates about 2000 files a second,
+// the count made no difference.
+func writeWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }

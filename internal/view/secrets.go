@@ -7,6 +7,7 @@ import (
 	"github.com/connectsync/connectsync/internal/textsafe"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,9 +25,39 @@ import (
 // escapes of escapes (a JSON string inside a JSON string), HTML character
 // references, and with its runs of whitespace squeezed to one.
 type Secrets struct {
-	mu      sync.RWMutex
-	values  []string
+	mu     sync.Mutex
+	values []string
+	seen   map[string]bool
+	// set is what Scrub works from, made when Scrub needs it, so that
+	// adding n secrets one at a time (the resolver adds each as it
+	// resolves it) costs one build, not n over a growing set; nil when a
+	// value was added since. A set is not changed once made, except for
+	// its pattern, compiled once under its own sync.Once.
+	set *secretSet
+}
+
+// secretSet is the registered values, longest first, and the one pattern
+// that matches them all in every form.
+type secretSet struct {
+	values []string
+	// plain is set when no value has whitespace, a '*' or bytes that are
+	// not UTF-8: then a text without '\', '%' and '&' can hold a value
+	// only raw, as every other form the pattern matches starts with one
+	// of them.
+	plain   bool
+	once    sync.Once
 	pattern *regexp.Regexp
+}
+
+func (set *secretSet) compiled() *regexp.Regexp {
+	set.once.Do(func() {
+		alts := make([]string, len(set.values))
+		for i, v := range set.values {
+			alts[i] = secretPattern(v)
+		}
+		set.pattern = regexp.MustCompile(strings.Join(alts, "|"))
+	})
+	return set.pattern
 }
 
 // Mask is what a secret is replaced with.
@@ -41,34 +72,37 @@ const MinSecretLen = 4
 func (s *Secrets) Add(values ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	added := false
 	for _, v := range values {
-		if len(v) < MinSecretLen || s.has(v) {
+		if len(v) < MinSecretLen || s.seen[v] {
 			continue
 		}
+		if s.seen == nil {
+			s.seen = map[string]bool{}
+		}
+		s.seen[v] = true
 		s.values = append(s.values, v)
-		added = true
+		s.set = nil
 	}
-	if !added {
-		return
-	}
-	// Longest first: the alternation is leftmost-first, and a secret that
-	// contains another must be masked whole.
-	sort.Slice(s.values, func(i, j int) bool { return len(s.values[i]) > len(s.values[j]) })
-	alts := make([]string, len(s.values))
-	for i, v := range s.values {
-		alts[i] = secretPattern(v)
-	}
-	s.pattern = regexp.MustCompile(strings.Join(alts, "|"))
 }
 
-func (s *Secrets) has(v string) bool {
-	for _, x := range s.values {
-		if x == v {
-			return true
+// current returns the set of the values registered so far.
+func (s *Secrets) current() *secretSet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set == nil && len(s.values) > 0 {
+		// Longest first: the alternation is leftmost-first, and a secret
+		// that contains another must be masked whole.
+		values := slices.Clone(s.values)
+		sort.SliceStable(values, func(i, j int) bool { return len(values[i]) > len(values[j]) })
+		plain := true
+		for _, v := range values {
+			if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsSpace) || strings.Contains(v, Mask[:1]) {
+				plain = false
+			}
 		}
+		s.set = &secretSet{values: values, plain: plain}
 	}
-	return false
+	return s.set
 }
 
 // Scrub returns text with every registered secret, in any of the forms
@@ -77,17 +111,19 @@ func (s *Secrets) Scrub(text string) string {
 	if s == nil {
 		return text
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.pattern == nil {
+	set := s.current()
+	if set == nil {
 		return text
 	}
 	// Raw bytes first: a value that is not valid UTF-8 is matched by the
 	// pattern only loosely.
-	for _, v := range s.values {
+	for _, v := range set.values {
 		text = strings.ReplaceAll(text, v, Mask)
 	}
-	return s.pattern.ReplaceAllLiteralString(text, Mask)
+	if set.plain && !strings.ContainsAny(text, `\%&`) {
+		return text
+	}
+	return set.compiled().ReplaceAllLiteralString(text, Mask)
 }
 
 // secretPattern is a regular expression matching v and its encoded forms.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/connectsync/connectsync/manifest"
@@ -250,13 +251,18 @@ func (p *Printer) JSON(v any) error {
 
 // RenderedFiles prints render's summary of the files it wrote.
 func (p *Printer) RenderedFiles(dir string, files []manifest.File) {
+	// One write of every line: each write is masked, neutralised and
+	// written on its own, and render writes a line per file.
+	var b strings.Builder
 	for _, f := range files {
-		note := ""
+		b.WriteString("wrote ")
+		b.WriteString(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		if f.Mode == 0o600 {
-			note = " (mode 0600: holds a secret)"
+			b.WriteString(" (mode 0600: holds a secret)")
 		}
-		fmt.Fprintf(p.out, "wrote %s%s\n", filepath.Join(dir, filepath.FromSlash(f.Path)), note)
+		b.WriteByte('\n')
 	}
+	io.WriteString(p.out, b.String())
 }
 
 // RenderedToStdout prints rendered files on standard output, for render
