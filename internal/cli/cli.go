@@ -7,7 +7,6 @@ package cli
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -132,7 +131,7 @@ func Main(args []string, env Env) int {
 	a.p = view.NewPrinter(env.Stdout, env.Stderr, env.StdoutIsTTY && !noColor, secrets)
 	a.p.SetStderrColor(env.StderrIsTTY && !noColor)
 	if len(args) == 0 {
-		fmt.Fprint(a.p.Stderr(), mainUsage())
+		a.p.UsageError(mainUsage())
 		return ExitError
 	}
 	name := args[0]
@@ -140,11 +139,11 @@ func Main(args []string, env Env) int {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c := lookup(args[1]); c != nil {
-				fmt.Fprint(a.p.Stdout(), c.usage)
+				a.p.Usage(c.usage)
 				return ExitOK
 			}
 		}
-		fmt.Fprint(a.p.Stdout(), mainUsage())
+		a.p.Usage(mainUsage())
 		return ExitOK
 	case "-version", "--version":
 		name = "version"
@@ -167,15 +166,11 @@ func lookup(name string) *command {
 }
 
 func mainUsage() string {
-	var b strings.Builder
-	b.WriteString("connectsync reconciles Kafka Connect clusters with YAML manifests.\n\n")
-	b.WriteString("usage: connectsync <command> [flags]\n\ncommands:\n")
-	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
+	summaries := make([]view.CommandSummary, len(commands))
+	for i, c := range commands {
+		summaries[i] = view.CommandSummary{Name: c.name, Summary: c.summary}
 	}
-	b.WriteString("  help      Show help for a command: connectsync help plan\n")
-	b.WriteString("\nEvery command reads manifests given with -f (a file or a directory, repeatable).\n")
-	return b.String()
+	return view.MainUsage(summaries)
 }
 
 // files is a repeatable -f flag.
@@ -227,7 +222,7 @@ func (a *app) newFlagSet(name string) *flag.FlagSet {
 func (a *app) parseFlags(fs *flag.FlagSet, usage string, args []string) ([]string, int, bool) {
 	pos, err := parse(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(a.p.Stdout(), usage)
+		a.p.Usage(usage)
 		return nil, ExitOK, false
 	}
 	if err != nil {
@@ -244,7 +239,7 @@ func runVersion(a *app, args []string) int {
 		return code
 	}
 	v, commit := buildVersion()
-	if err := a.p.Version(v, commit, runtime.Version(), *asJSON); err != nil {
+	if err := view.NewVersionView(a.p, *asJSON).Version(v, commit, runtime.Version()); err != nil {
 		return ExitError
 	}
 	return ExitOK

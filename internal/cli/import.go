@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/connectsync/connectsync/apply"
@@ -197,7 +196,9 @@ func runImport(a *app, args []string) int {
 
 	if layout.Dir == "" && layout.File == "" {
 		for _, o := range res.Files {
-			a.p.Stdout().Write(o.Data)
+			if err := a.p.Manifest(o.Data); err != nil {
+				return ExitError
+			}
 		}
 		a.p.ImportReport(res, false)
 		return ExitOK
@@ -386,7 +387,7 @@ func workerName(u string) string {
 // files when import has them. It only reads.
 func (a *app) readForImport(ctx context.Context, t importTarget, f importFlags) (importer.ClusterInput, error) {
 	in := importer.ClusterInput{Name: t.name}
-	var requests atomic.Int64
+	var requests requestCount
 	o, err := a.clientOptions(t.cluster, &requests)
 	if err != nil {
 		return in, err

@@ -147,17 +147,18 @@ func runPlan(a *app, args []string) int {
 		a.p.Errorf("", "plan: %v", err)
 		return ExitError
 	}
+	v := view.NewPlanView(a.p, f.asJSON)
+	var stats func([]view.ReadStat)
+	if f.stats {
+		stats = v.Stats
+	}
 	ctx := context.Background()
-	s, code := a.plan(ctx, f.liveFlags, f.stats)
+	s, code := a.plan(ctx, f.liveFlags, stats)
 	if s == nil {
 		return code
 	}
-	if f.asJSON {
-		if err := a.p.PlanAsJSON(s.Plan); err != nil {
-			return ExitError
-		}
-	} else {
-		a.p.Plan(s.Plan)
+	if err := v.Plan(s.Plan); err != nil {
+		return ExitError
 	}
 	if s.Plan.HasErrors() {
 		return ExitError
@@ -167,9 +168,7 @@ func runPlan(a *app, args []string) int {
 			a.p.Errorf("", "plan: cannot save the plan: %v", err)
 			return ExitError
 		}
-		if !f.asJSON {
-			fmt.Fprintf(a.p.Stdout(), "\nSaved the plan to %s. Apply it with: connectsync apply %s\n", f.out, f.out)
-		}
+		v.Saved(f.out)
 	}
 	if f.detailedExit && s.Plan.HasChanges() {
 		return ExitChanges
@@ -179,7 +178,8 @@ func runPlan(a *app, args []string) int {
 
 // plan loads, validates and renders the manifests, reads the live state and
 // builds the plan. It returns a nil session and the exit code on failure.
-func (a *app) plan(ctx context.Context, f liveFlags, stats bool) (*apply.Session, int) {
+// stats, when not nil, is given what reading each cluster cost.
+func (a *app) plan(ctx context.Context, f liveFlags, stats func([]view.ReadStat)) (*apply.Session, int) {
 	m, ds := loadAndValidate(f.files)
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
@@ -263,11 +263,11 @@ func readIfExists(path string) ([]byte, error) {
 }
 
 // readLive reads every cluster's live state, up to parallel clusters at
-// once: independent clusters do not wait for one another. With stats, it
-// prints one line per cluster, in the manifests' order.
-func (a *app) readLive(ctx context.Context, m *manifest.Manifest, parallel int, stats bool) (map[string]*apply.ClusterState, error) {
+// once: independent clusters do not wait for one another. stats, when not
+// nil, is given what each cluster's read cost, in the manifests' order.
+func (a *app) readLive(ctx context.Context, m *manifest.Manifest, parallel int, stats func([]view.ReadStat)) (map[string]*apply.ClusterState, error) {
 	out := map[string]*apply.ClusterState{}
-	statLines := make([]string, len(m.Clusters))
+	readStats := make([]view.ReadStat, len(m.Clusters))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(parallel, 1))
@@ -278,7 +278,7 @@ func (a *app) readLive(ctx context.Context, m *manifest.Manifest, parallel int, 
 			a.p.Errorf("remove it, and trust the workers' CA with rest.tls.caFile",
 				"warning: cluster %s: rest.tls.insecureSkipVerify is on: the workers' TLS certificates are not checked, so anyone on the network path can read or change what connectsync sends them, secrets included", c.Name)
 		}
-		var requests atomic.Int64
+		var requests requestCount
 		var workers []apply.WorkerTarget
 		var clients []*connect.Client
 		for _, w := range m.WorkersOf(c.Name) {
@@ -308,18 +308,16 @@ func (a *app) readLive(ctx context.Context, m *manifest.Manifest, parallel int, 
 			defer func() { <-sem }()
 			start := time.Now()
 			cs := apply.ReadCluster(ctx, c.Name, workers, clients, sortedSet(classes))
-			statLines[ci] = fmt.Sprintf("connectsync: read cluster %s: %d requests (%d for connectors), %d connectors, %s\n",
-				c.Name, requests.Load(), 1, len(cs.Connectors), time.Since(start).Round(time.Millisecond))
+			readStats[ci] = view.ReadStat{Cluster: c.Name, Requests: requests.all.Load(), ConnectorRequests: requests.connectors.Load(),
+				Connectors: len(cs.Connectors), Took: time.Since(start)}
 			mu.Lock()
 			out[c.Name] = cs
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	if stats {
-		for _, l := range statLines {
-			fmt.Fprint(a.p.Stderr(), l)
-		}
+	if stats != nil {
+		stats(readStats)
 	}
 	return out, firstErr
 }
@@ -333,15 +331,26 @@ func sortedSet(m map[string]bool) []string {
 	return out
 }
 
+// requestCount counts the requests sent to a cluster's workers, retries
+// included, and of them those that read connectors (GET /connectors...).
+type requestCount struct{ all, connectors atomic.Int64 }
+
+func (n *requestCount) add(_, path string) {
+	n.all.Add(1)
+	if path == "/connectors" || strings.HasPrefix(path, "/connectors?") || strings.HasPrefix(path, "/connectors/") {
+		n.connectors.Add(1)
+	}
+}
+
 // clientOptions builds the REST client settings of a cluster.
-func (a *app) clientOptions(c *manifest.Cluster, requests *atomic.Int64) (connect.Options, error) {
+func (a *app) clientOptions(c *manifest.Cluster, requests *requestCount) (connect.Options, error) {
 	res := a.resolver()
 	o := connect.Options{
 		TLS: connect.TLSConfig{CAFile: c.REST.TLS.CAFile, CertFile: c.REST.TLS.CertFile,
 			KeyFile: c.REST.TLS.KeyFile, InsecureSkipVerify: c.REST.TLS.InsecureSkipVerify},
 		Logf:      func(format string, args ...any) { a.p.Retry(c.Name, fmt.Sprintf(format, args...)) },
 		Scrub:     a.secrets.Scrub,
-		OnRequest: func(string, string) { requests.Add(1) },
+		OnRequest: requests.add,
 	}
 	if auth := c.REST.Auth; auth != nil {
 		var err error
@@ -469,10 +478,14 @@ func runApply(a *app, args []string) int {
 		a.p.Errorf("run connectsync help apply", "apply: %v", err)
 		return ExitError
 	}
-	run := &applyRun{start: time.Now()}
-	if f.logFormat == "json" {
-		a.p.LogJSON(time.Now)
+	format := view.ApplyText
+	switch {
+	case f.asJSON:
+		format = view.ApplyDocument
+	case f.logFormat == "json":
+		format = view.ApplyEvents
 	}
+	run := &applyRun{start: time.Now(), v: view.NewApplyView(a.p, format, time.Now)}
 	if f.quiet {
 		// Output only when something changed or failed.
 		a.p.Hold()
@@ -484,13 +497,11 @@ func runApply(a *app, args []string) int {
 			code = ExitError
 		}
 	}
-	if a.p.LoggingJSON() {
-		var plan *diff.Plan
-		if run.s != nil {
-			plan = run.s.Plan
-		}
-		a.p.LogResult(plan, run.res, code, time.Since(run.start))
+	var plan *diff.Plan
+	if run.s != nil {
+		plan = run.s.Plan
 	}
+	run.v.Done(plan, run.res, code, time.Since(run.start))
 	if f.quiet {
 		a.p.Release(code != ExitOK || run.changed)
 	}
@@ -501,6 +512,7 @@ func runApply(a *app, args []string) int {
 // summary event.
 type applyRun struct {
 	start time.Time
+	v     view.ApplyView
 	m     *manifest.Manifest
 	s     *apply.Session
 	res   *apply.Result
@@ -532,13 +544,11 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 		return ExitError
 	}
 	run.m = m
-	if a.p.LoggingJSON() {
-		names := make([]string, len(m.Clusters))
-		for i, c := range m.Clusters {
-			names[i] = c.Name
-		}
-		a.p.LogStart(version(), names)
+	names := make([]string, len(m.Clusters))
+	for i, c := range m.Clusters {
+		names[i] = c.Name
 	}
+	run.v.Start(version(), names)
 	locks, err := lockClusters(m)
 	defer func() {
 		for _, l := range locks {
@@ -560,7 +570,7 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 		return ExitError
 	}
 	ctx := context.Background()
-	s, code := a.plan(ctx, f.liveFlags, false)
+	s, code := a.plan(ctx, f.liveFlags, nil)
 	if s == nil {
 		return code
 	}
@@ -591,11 +601,7 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 	if f.asJSON {
 		return a.applyJSON(ctx, s, f, run)
 	}
-	if a.p.LoggingJSON() {
-		a.p.LogPlan(s.Plan)
-	} else {
-		a.p.Plan(s.Plan)
-	}
+	run.v.Plan(s.Plan)
 	if s.Plan.HasBlockingErrors() || s.Plan.HasErrors() && !s.Plan.HasChanges() {
 		a.p.Errorf("fix the errors above, then plan again", "apply: the plan has errors; nothing was changed")
 		return ExitError
@@ -612,23 +618,19 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 				"apply: refusing to ask for confirmation without a terminal")
 			return ExitError
 		}
-		fmt.Fprint(a.p.Stdout(), "\nApply these changes? Only 'yes' is accepted: ")
+		run.v.AskApproval()
 		answer, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
 		if strings.TrimSpace(answer) != "yes" {
 			a.p.Errorf("", "apply cancelled; nothing was changed")
 			return ExitError
 		}
 	}
-	o := apply.Options{Parallelism: f.parallelism, Clusters: f.clusters, Wait: waitOrSkip(f.wait), Progress: a.p.Progress, Health: a.healthFunc(run.m, -1)}
-	if a.p.LoggingJSON() {
-		o.Progress, o.Waiting = a.p.LogProgress, a.p.LogWait
-	} else {
-		fmt.Fprintln(a.p.Stdout())
-	}
-	res := s.Apply(ctx, o)
+	run.v.Applying()
+	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Clusters: f.clusters, Wait: waitOrSkip(f.wait),
+		Progress: run.v.Progress, Waiting: run.v.Waiting, Health: a.healthFunc(run.m, -1)})
 	run.res = res
-	if !a.p.LoggingJSON() {
-		a.p.ApplyResult(res)
+	if err := run.v.Result(s.Plan, res); err != nil {
+		return ExitError
 	}
 	if _, pending, failed := res.Counts(); pending+failed > 0 {
 		return ExitError
@@ -657,11 +659,7 @@ func (a *app) refuse(s *apply.Session, f applyFlags, m *manifest.Manifest, run *
 	run.refused = map[string]bool{}
 	for _, r := range refusals {
 		run.refused[r.Cluster] = true
-		if a.p.LoggingJSON() {
-			a.p.LogRefusal(r)
-		} else {
-			a.p.Errorf(r.Hint, "apply: refused: %s", r.Message)
-		}
+		run.v.Refused(r)
 	}
 	a.p.Errorf("", "apply: nothing was changed")
 	return true
@@ -689,7 +687,7 @@ func (a *app) applyJSON(ctx context.Context, s *apply.Session, f applyFlags, run
 		}
 	}
 	run.res = res
-	if err := a.p.ApplyAsJSON(s.Plan, res); err != nil {
+	if err := run.v.Result(s.Plan, res); err != nil {
 		return ExitError
 	}
 	if _, pending, failed := res.Counts(); refused || s.Plan.HasErrors() || pending+failed > 0 {

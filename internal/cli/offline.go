@@ -62,17 +62,7 @@ func runValidate(a *app, args []string) int {
 		return ExitError
 	}
 	m, ds := loadAndValidate(f.files)
-	if f.asJSON {
-		if err := a.p.ValidateJSON(m, ds); err != nil {
-			return ExitError
-		}
-	} else if ds.HasErrors() {
-		a.p.Diagnostics(ds)
-	} else {
-		a.p.Diagnostics(ds)
-		a.p.Valid(m, ds)
-	}
-	if ds.HasErrors() {
+	if err := view.NewValidateView(a.p, f.asJSON).Result(m, ds); err != nil || ds.HasErrors() {
 		return ExitError
 	}
 	return ExitOK

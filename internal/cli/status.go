@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/connectsync/connectsync/internal/view"
 	"github.com/connectsync/connectsync/manifest"
 	"github.com/connectsync/connectsync/object"
 )
@@ -95,7 +96,7 @@ func runStatus(a *app, args []string) int {
 	if r != nil {
 		a.registerSecrets(r)
 	}
-	live, err := a.readLive(context.Background(), m, defaultClusters, false)
+	live, err := a.readLive(context.Background(), m, defaultClusters, nil)
 	if err != nil {
 		a.p.Errorf("check the manifest's rest settings", "status: %v", err)
 		return ExitError
@@ -109,13 +110,12 @@ func runStatus(a *app, args []string) int {
 		names = append(names, c.Name)
 	}
 	health := a.sinkHealth(context.Background(), m, live, f.stallInterval.interval())
+	if err := view.NewStatusView(a.p, f.asJSON).Status(names, live, declared, health); err != nil {
+		return ExitError
+	}
 	if f.asJSON {
-		if err := a.p.StatusJSON(names, live, declared, health); err != nil {
-			return ExitError
-		}
 		return ExitOK
 	}
-	a.p.Status(names, live, declared, health)
 	for _, n := range names {
 		if live[n] == nil || live[n].Connectors == nil {
 			return ExitError

@@ -85,9 +85,6 @@ type eventLog struct {
 // the others. now is the clock (time.Now).
 func (p *Printer) LogJSON(now func() time.Time) { p.log = &eventLog{now: now} }
 
-// LoggingJSON reports whether LogJSON was called.
-func (p *Printer) LoggingJSON() bool { return p.log != nil }
-
 func (p *Printer) emit(e LogEvent) {
 	p.log.mu.Lock()
 	defer p.log.mu.Unlock()

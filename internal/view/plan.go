@@ -1,7 +1,6 @@
 package view
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -190,58 +189,6 @@ func (p *Printer) findings(w io.Writer, fs []diff.Finding) {
 	}
 }
 
-// PlanJSON is the --json form of a plan. Sensitive values are never in it.
-type PlanJSON struct {
-	FormatVersion int                 `json:"format_version"`
-	Changes       []apply.SavedChange `json:"changes"`
-	Findings      []FindingJSON       `json:"findings"`
-	Summary       SummaryJSON         `json:"summary"`
-}
-
-// FindingJSON is a finding in JSON.
-type FindingJSON struct {
-	Severity diff.Severity `json:"severity"`
-	Section  string        `json:"section"`
-	Cluster  string        `json:"cluster"`
-	Subject  string        `json:"subject"`
-	Where    string        `json:"where,omitempty"`
-	Message  string        `json:"message"`
-	Hint     string        `json:"hint,omitempty"`
-	// Contained: the error stops only its subject's changes, not the apply.
-	Contained bool `json:"contained,omitempty"`
-}
-
-// SummaryJSON counts a plan's changes.
-type SummaryJSON struct {
-	Create  int  `json:"create"`
-	Change  int  `json:"change"`
-	Delete  int  `json:"delete"`
-	Restart int  `json:"restart"`
-	Changes bool `json:"has_changes"`
-	Errors  bool `json:"has_errors"`
-	// Unread lists the clusters whose live state could not be read.
-	Unread []string `json:"unread_clusters,omitempty"`
-}
-
-// PlanAsJSON prints the plan as JSON.
-func (p *Printer) PlanAsJSON(plan *diff.Plan) error { return p.JSON(planJSON(plan)) }
-
-func planJSON(plan *diff.Plan) PlanJSON {
-	out := PlanJSON{FormatVersion: JSONFormatVersion, Changes: apply.SaveChanges(plan), Findings: []FindingJSON{}}
-	for _, f := range plan.Findings {
-		out.Findings = append(out.Findings, FindingJSON{
-			Severity: f.Severity, Section: f.Section.String(), Cluster: f.Subject.Cluster,
-			// "sink orders", as format_version 1 has always written it: the
-			// name within the cluster, which has its own field.
-			Subject: f.Subject.Kind.String() + " " + cmp.Or(f.Subject.Name, f.Subject.Cluster),
-			Where:   f.Where, Message: f.Message, Hint: f.Hint, Contained: f.Contained,
-		})
-	}
-	c, u, d, r := plan.Counts()
-	out.Summary = SummaryJSON{c, u, d, r, plan.HasChanges(), plan.HasErrors(), plan.Unread}
-	return out
-}
-
 // Progress prints one apply step as it happens.
 func (p *Printer) Progress(e apply.Event) {
 	line := fmt.Sprintf("%s: %s", e.Change.Ref, e.Step)
@@ -282,49 +229,4 @@ func (p *Printer) ApplyResult(r *apply.Result) {
 		return
 	}
 	fmt.Fprintln(p.out, p.paint(ansiGreen, line))
-}
-
-// ApplyJSON is the --json form of an apply: the plan, then what became of
-// each change. Sensitive values are never in it.
-type ApplyJSON struct {
-	FormatVersion int                `json:"format_version"`
-	Plan          PlanJSON           `json:"plan"`
-	Results       []ChangeResultJSON `json:"results"`
-	// RestartWorkers lists cluster/worker names whose properties changed.
-	RestartWorkers []string `json:"restart_workers"`
-	Applied        int      `json:"applied"`
-	Pending        int      `json:"pending"`
-	Failed         int      `json:"failed"`
-}
-
-// ChangeResultJSON is one change's outcome.
-type ChangeResultJSON struct {
-	Kind        object.Kind   `json:"kind"`
-	Cluster     string        `json:"cluster"`
-	Name        string        `json:"name"`
-	Action      diff.Action   `json:"action"`
-	Outcome     apply.Outcome `json:"outcome"`
-	Error       string        `json:"error,omitempty"`
-	FailedTasks []string      `json:"failed_tasks,omitempty"`
-	// Health is the sink's consumer-group figures after it reached RUNNING.
-	Health *apply.SinkHealth `json:"health,omitempty"`
-}
-
-// ApplyAsJSON prints an apply's plan and result as one JSON document.
-func (p *Printer) ApplyAsJSON(plan *diff.Plan, r *apply.Result) error {
-	out := ApplyJSON{FormatVersion: JSONFormatVersion, Plan: planJSON(plan),
-		Results: []ChangeResultJSON{}, RestartWorkers: []string{}}
-	for _, c := range r.Changes {
-		cr := ChangeResultJSON{Kind: c.Change.Kind, Cluster: c.Change.Cluster, Name: c.Change.Name,
-			Action: c.Change.Action, Outcome: c.Outcome, FailedTasks: c.FailedTasks, Health: c.Health}
-		if c.Err != nil {
-			cr.Error = c.Err.Error()
-		}
-		out.Results = append(out.Results, cr)
-	}
-	for _, c := range r.RestartWorkers {
-		out.RestartWorkers = append(out.RestartWorkers, c.Ref.Qualified())
-	}
-	out.Applied, out.Pending, out.Failed = r.Counts()
-	return p.JSON(out)
 }

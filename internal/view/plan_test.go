@@ -85,7 +85,7 @@ func TestPlanText(t *testing.T) {
 }
 
 func TestPlanJSON(t *testing.T) {
-	got := render(func(p *Printer) { _ = p.PlanAsJSON(samplePlan()) })
+	got := render(func(p *Printer) { _ = NewPlanView(p, true).Plan(samplePlan()) })
 	golden(t, "plan.json.golden", got)
 	if bytes.Contains(got, []byte("s3cret")) {
 		t.Error("a sensitive value is in the JSON")

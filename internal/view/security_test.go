@@ -82,7 +82,7 @@ func TestSecurityPrinterMasksLateSecrets(t *testing.T) {
 		}}},
 	}}
 	p.Status([]string{"c"}, live, nil, nil)
-	if err := p.StatusJSON([]string{"c"}, live, nil, nil); err != nil {
+	if err := NewStatusView(p, true).Status([]string{"c"}, live, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	p.Errorf("", "worker said %s", canary)
@@ -116,7 +116,7 @@ func TestSecurityPrinterNeutralisesControlCharacters(t *testing.T) {
 				State: "FAILED", WorkerID: "w:1", Trace: hostile}}},
 		}}
 		p.Status([]string{"c"}, live, nil, nil)
-		_ = p.StatusJSON([]string{"c"}, live, nil, nil)
+		_ = NewStatusView(p, true).Status([]string{"c"}, live, nil, nil)
 		p.Errorf(hostile, "%s", hostile)
 		all := out.String() + errb.String()
 		for _, bad := range []string{"\x1b]", "\x07", "\x1b[2J", "\x1b[31mred", "\u009b", "\r", "\u202e"} {

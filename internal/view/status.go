@@ -103,49 +103,14 @@ func (p *Printer) paintState(state object.State) string {
 	return state.String()
 }
 
-// StatusJSON prints the status as JSON.
-func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterState, declared map[object.Ref]bool, health map[object.Ref]HealthResult) error {
-	type task struct {
-		ID       int    `json:"id"`
-		State    string `json:"state"`
-		WorkerID string `json:"worker_id"`
-		Error    string `json:"error,omitempty"`
-	}
-	type connector struct {
-		Name     string `json:"name"`
-		State    string `json:"state"`
-		WorkerID string `json:"worker_id"`
-		Declared bool   `json:"declared"`
-		Error    string `json:"error,omitempty"`
-		Tasks    []task `json:"tasks"`
-		// Health: the consumer group's figures; Stalled, when RUNNING.
-		Health      *apply.SinkHealth `json:"health,omitempty"`
-		Stalled     bool              `json:"stalled"`
-		HealthError string            `json:"health_error,omitempty"`
-	}
-	type worker struct {
-		Name           string `json:"name"`
-		URL            string `json:"url"`
-		Reachable      bool   `json:"reachable"`
-		Version        string `json:"version,omitempty"`
-		KafkaClusterID string `json:"kafka_cluster_id,omitempty"`
-		Error          string `json:"error,omitempty"`
-	}
-	type cluster struct {
-		Name       string      `json:"name"`
-		Workers    []worker    `json:"workers"`
-		Connectors []connector `json:"connectors"`
-		Error      string      `json:"error,omitempty"`
-	}
-	out := struct {
-		FormatVersion int       `json:"format_version"`
-		Clusters      []cluster `json:"clusters"`
-	}{FormatVersion: JSONFormatVersion}
+// statusJSON is the status as its --json document.
+func statusJSON(clusters []string, live map[string]*apply.ClusterState, declared map[object.Ref]bool, health map[object.Ref]HealthResult) StatusJSON {
+	out := StatusJSON{FormatVersion: JSONFormatVersion}
 	for _, name := range clusters {
 		cs := live[name]
-		cl := cluster{Name: name, Connectors: []connector{}}
+		cl := ClusterStatusJSON{Name: name, Connectors: []ConnectorStatusJSON{}}
 		for _, wk := range cs.Workers {
-			wj := worker{Name: wk.Name, URL: wk.URL, Reachable: wk.Reachable(), Version: wk.Info.Version, KafkaClusterID: wk.Info.KafkaClusterID}
+			wj := WorkerStatusJSON{Name: wk.Name, URL: wk.URL, Reachable: wk.Reachable(), Version: wk.Info.Version, KafkaClusterID: wk.Info.KafkaClusterID}
 			if wk.Err != nil {
 				wj.Error = wk.Err.Error()
 			}
@@ -156,22 +121,23 @@ func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterSt
 		}
 		for _, cn := range sortedConnectors(cs) {
 			c := cs.Connectors[cn]
-			cj := connector{Name: cn, State: c.Status.State.String(), WorkerID: c.Status.WorkerID, Declared: declared[object.SinkRef(name, cn)], Tasks: []task{}}
+			ref := object.SinkRef(name, cn)
+			cj := ConnectorStatusJSON{Name: cn, State: c.Status.State.String(), WorkerID: c.Status.WorkerID, Declared: declared[ref], Tasks: []TaskStatusJSON{}}
 			if c.Status.State == object.StateFailed {
 				cj.Error = apply.FirstLine(c.Status.Trace)
 			}
 			for _, t := range c.Status.Tasks {
-				tj := task{ID: t.ID, State: t.State.String(), WorkerID: t.WorkerID}
+				tj := TaskStatusJSON{ID: t.ID, State: t.State.String(), WorkerID: t.WorkerID}
 				if t.State == object.StateFailed {
 					tj.Error = strings.TrimSpace(apply.FirstLine(t.Trace))
 				}
 				cj.Tasks = append(cj.Tasks, tj)
 			}
-			if h, ok := health[object.SinkRef(name, cn)]; ok {
+			if h, ok := health[ref]; ok {
 				if h.Err != nil {
 					cj.HealthError = h.Err.Error()
 				} else {
-					cj.Health = h.Health
+					cj.Health = healthJSON(h.Health)
 					cj.Stalled = h.Health.IsStalled() && c.Status.State == object.StateRunning
 				}
 			}
@@ -179,5 +145,5 @@ func (p *Printer) StatusJSON(clusters []string, live map[string]*apply.ClusterSt
 		}
 		out.Clusters = append(out.Clusters, cl)
 	}
-	return p.JSON(out)
+	return out
 }

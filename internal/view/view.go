@@ -1,7 +1,11 @@
 // Package view renders everything connectsync prints for people and
 // machines: diagnostics, rendered files, plans and apply progress. Commands
 // decide what to say; this package alone decides how it looks, so that the
-// text stays stable and is covered by golden tests.
+// text stays stable and is covered by golden tests. A command with a
+// machine format prints through its view (views.go: a human and a JSON
+// implementation, chosen once from the flags); the --json documents have
+// their own types (json.go). The Printer's writers are not exported: a
+// command cannot print around it.
 package view
 
 import (
@@ -109,12 +113,6 @@ func (g *gate) release(flush bool) {
 	g.held = nil
 }
 
-// Stdout is the Printer's standard output, masked and neutralised.
-func (p *Printer) Stdout() io.Writer { return p.out }
-
-// Stderr is the Printer's standard error, masked and neutralised.
-func (p *Printer) Stderr() io.Writer { return p.errw }
-
 const (
 	ansiReset  = "\x1b[0m"
 	ansiBold   = "\x1b[1m"
@@ -199,41 +197,6 @@ func (p *Printer) Valid(m *manifest.Manifest, ds manifest.Diagnostics) {
 		counted(len(m.Sinks), "sink", "sinks"), warningsSuffix(ds))
 }
 
-// JSONDiagnostic is a diagnostic in the --json output.
-type JSONDiagnostic struct {
-	Severity string `json:"severity"`
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`
-	Column   int    `json:"column,omitempty"`
-	Path     string `json:"path,omitempty"`
-	Message  string `json:"message"`
-	Hint     string `json:"hint,omitempty"`
-}
-
-// JSONDiagnostics converts diagnostics for JSON output.
-func JSONDiagnostics(ds manifest.Diagnostics) []JSONDiagnostic {
-	out := make([]JSONDiagnostic, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, JSONDiagnostic{Severity: d.Severity.String(), File: d.Pos.File, Line: d.Pos.Line,
-			Column: d.Pos.Col, Path: d.Path, Message: d.Message, Hint: d.Hint})
-	}
-	return out
-}
-
-// JSONFormatVersion is the version of every --json document. It changes
-// only when a field is removed or changes meaning.
-const JSONFormatVersion = 1
-
-// ValidateJSON prints validate's --json document.
-func (p *Printer) ValidateJSON(m *manifest.Manifest, ds manifest.Diagnostics) error {
-	return p.JSON(struct {
-		FormatVersion int              `json:"format_version"`
-		Valid         bool             `json:"valid"`
-		Files         []string         `json:"files"`
-		Diagnostics   []JSONDiagnostic `json:"diagnostics"`
-	}{JSONFormatVersion, !ds.HasErrors(), nonNil(m.Files), JSONDiagnostics(ds)})
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -275,25 +238,6 @@ func (p *Printer) RenderedToStdout(files []manifest.File) {
 		fmt.Fprintf(p.out, "%s\n", p.paint(ansiBold, "# "+f.Path))
 		p.out.Write(f.Data)
 	}
-}
-
-// Version prints the version, and the commit when the build recorded one.
-func (p *Printer) Version(version, commit, goVersion string, asJSON bool) error {
-	if asJSON {
-		return p.JSON(struct {
-			FormatVersion   int    `json:"format_version"`
-			Version         string `json:"version"`
-			Commit          string `json:"commit,omitempty"`
-			ManifestVersion int    `json:"manifest_version"`
-			GoVersion       string `json:"go_version"`
-		}{JSONFormatVersion, version, commit, manifest.Version, goVersion})
-	}
-	if commit != "" {
-		fmt.Fprintf(p.out, "connectsync %s (commit %s, manifest version %d, %s)\n", version, commit, manifest.Version, goVersion)
-		return nil
-	}
-	fmt.Fprintf(p.out, "connectsync %s (manifest version %d, %s)\n", version, manifest.Version, goVersion)
-	return nil
 }
 
 // Schema prints the manifest's JSON Schema as it is.
