@@ -257,15 +257,10 @@ func declaredFor(m *manifest.Manifest, layout importer.Layout) (importer.Declare
 		return d, fmt.Errorf("the manifests already in %s do not load: %s", existing[0], ds.Errors()[0])
 	}
 	od := importer.DeclaredBy(om)
-	for k, v := range od.Clusters {
-		d.Clusters[k] = v
-	}
-	for k, v := range od.Workers {
-		d.Workers[k] = v
-	}
-	for k, v := range od.Sinks {
-		d.Sinks[k] = v
-	}
+	maps.Copy(d.Clusters, od.Clusters)
+	maps.Copy(d.Workers, od.Workers)
+	maps.Copy(d.WorkerURLs, od.WorkerURLs)
+	maps.Copy(d.Sinks, od.Sinks)
 	return d, nil
 }
 
