@@ -227,56 +227,86 @@ func (s *Session) writeWorker(ch diff.Change, progress func(Event)) ChangeResult
 	return ChangeResult{Change: ch, Outcome: OutcomeApplied}
 }
 
-// applySink makes one connector's writes in a safe order: when the
-// connector is to stop running, its state changes first, so that a new
-// config never runs; when it is to run, its config is written first, so
-// that it resumes on the new config.
+// sinkWrite is one request applySink sends for a sink change.
+type sinkWrite struct {
+	op sinkOp
+	// state is the state an opState write moves the connector to.
+	state object.State
+}
+
+type sinkOp int
+
+const (
+	opDelete  sinkOp = iota // DELETE the connector
+	opCreate                // create it (see create)
+	opState                 // pause, stop or resume it
+	opConfig                // PUT its config
+	opRestart               // restart its failed connector and tasks
+)
+
+// sinkWrites orders the writes of one sink change: when the connector is
+// to stop running, its state changes first, so that a new config never
+// runs; when it is to run, its config is written first, so that it resumes
+// on the new config. A failed one is restarted last.
+func sinkWrites(ch diff.Change) []sinkWrite {
+	switch ch.Action {
+	case diff.Delete:
+		return []sinkWrite{{op: opDelete}}
+	case diff.Create:
+		return []sinkWrite{{op: opCreate}}
+	}
+	var out []sinkWrite
+	toRun := ch.StateAfter == object.StateRunning
+	if !toRun && ch.StateChanged() {
+		out = append(out, sinkWrite{op: opState, state: ch.StateAfter})
+	}
+	if ch.ConfigChanged() {
+		out = append(out, sinkWrite{op: opConfig})
+	}
+	if toRun && ch.StateChanged() {
+		out = append(out, sinkWrite{op: opState, state: object.StateRunning})
+	}
+	if ch.RestartFailed {
+		out = append(out, sinkWrite{op: opRestart})
+	}
+	return out
+}
+
+// applySink sends one connector's writes, in sinkWrites' order, and stops
+// at the first that fails.
 func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterState, ch diff.Change, progress func(Event)) ChangeResult {
 	fail := func(err error) ChangeResult {
 		progress(Event{Change: ch, Step: "failed", Err: err})
 		return ChangeResult{Change: ch, Outcome: OutcomeFailed, Err: err}
 	}
 	step := func(name string) { progress(Event{Change: ch, Step: name}) }
-	if ch.Action == diff.Delete {
-		if err := c.Delete(ctx, ch.Name); err != nil {
-			return fail(err)
-		}
-		step("deleted")
-		return ChangeResult{Change: ch, Outcome: OutcomeApplied}
-	}
 	d := s.Sinks[ch.Ref]
-	if d == nil {
+	if d == nil && ch.Action != diff.Delete {
 		return fail(errors.New("no rendered config"))
 	}
-	cfg := d.Config.Values
-	if ch.Action == diff.Create {
-		if err := s.create(ctx, c, cs, ch, cfg, step); err != nil {
+	for _, w := range sinkWrites(ch) {
+		var err error
+		switch w.op {
+		case opDelete:
+			if err = c.Delete(ctx, ch.Name); err == nil {
+				step("deleted")
+			}
+		case opCreate:
+			err = s.create(ctx, c, cs, ch, d.Config.Values, step)
+		case opState:
+			err = setState(ctx, c, ch.Name, w.state, step)
+		case opConfig:
+			if _, err = c.PutConfig(ctx, ch.Name, d.Config.Values); err == nil {
+				step("config updated")
+			}
+		case opRestart:
+			if err = c.Restart(ctx, ch.Name, true, true); err == nil {
+				step("restarted failed tasks")
+			}
+		}
+		if err != nil {
 			return fail(err)
 		}
-		return ChangeResult{Change: ch, Outcome: OutcomeApplied}
-	}
-	toRun := ch.StateAfter == object.StateRunning
-	if !toRun && ch.StateChanged() {
-		if err := setState(ctx, c, ch.Name, ch.StateAfter, step); err != nil {
-			return fail(err)
-		}
-	}
-	if ch.ConfigChanged() {
-		if _, err := c.PutConfig(ctx, ch.Name, cfg); err != nil {
-			return fail(err)
-		}
-		step("config updated")
-	}
-	if toRun && ch.StateChanged() {
-		if err := setState(ctx, c, ch.Name, object.StateRunning, step); err != nil {
-			return fail(err)
-		}
-	}
-	if ch.RestartFailed {
-		if err := c.Restart(ctx, ch.Name, true, true); err != nil {
-			return fail(err)
-		}
-		step("restarted failed tasks")
 	}
 	return ChangeResult{Change: ch, Outcome: OutcomeApplied}
 }
@@ -285,8 +315,7 @@ func (s *Session) applySink(ctx context.Context, c *connect.Client, cs *ClusterS
 // support initial_state (Kafka 3.7+), and otherwise creates it and then
 // pauses or stops it.
 func (s *Session) create(ctx context.Context, c *connect.Client, cs *ClusterState, ch diff.Change, cfg map[string]string, step func(string)) error {
-	v, known := cs.MinVersion()
-	if ch.StateAfter != object.StateRunning && known && v.AtLeast(3, 7) {
+	if createsInState(ch, cs) {
 		err := c.Create(ctx, ch.Name, cfg, ch.StateAfter)
 		if err == nil {
 			step("created " + ch.StateAfter.Word())
@@ -306,6 +335,14 @@ func (s *Session) create(ctx context.Context, c *connect.Client, cs *ClusterStat
 		return setState(ctx, c, ch.Name, ch.StateAfter, step)
 	}
 	return nil
+}
+
+// createsInState reports whether a connector is created directly in its
+// desired state, with initial_state: when that state is not running and
+// every reachable worker runs Kafka 3.7 or newer.
+func createsInState(ch diff.Change, cs *ClusterState) bool {
+	v, known := cs.MinVersion()
+	return ch.StateAfter != object.StateRunning && known && v.AtLeast(3, 7)
 }
 
 func setState(ctx context.Context, c *connect.Client, name string, state object.State, step func(string)) error {

@@ -719,3 +719,69 @@ func TestCountOf(t *testing.T) {
 		t.Error("countOf")
 	}
 }
+
+// TestSinkWrites: the order of one connector's writes. A connector that is to
+// stop running changes state before its config, so a new config never runs;
+// one that is to run gets its config first, and resumes on it.
+func TestSinkWrites(t *testing.T) {
+	cfg := []diff.Field{{Key: "tasks.max", Before: "1", After: "2", HasBefore: true, HasAfter: true}}
+	change := func(a diff.Action, before, after object.State, fields []diff.Field, restart bool) diff.Change {
+		return diff.Change{Ref: object.SinkRef("c", "s"), Action: a, StateBefore: before, StateAfter: after, Fields: fields, RestartFailed: restart}
+	}
+	show := func(ws []sinkWrite) []string {
+		var out []string
+		for _, w := range ws {
+			out = append(out, map[sinkOp]string{opDelete: "delete", opCreate: "create", opState: "state " + w.state.Word(), opConfig: "config", opRestart: "restart"}[w.op])
+		}
+		return out
+	}
+	running, paused, stopped := object.StateRunning, object.StatePaused, object.StateStopped
+	for _, tc := range []struct {
+		name string
+		ch   diff.Change
+		want []string
+	}{
+		{"delete", change(diff.Delete, running, "", nil, false), []string{"delete"}},
+		{"create paused", change(diff.Create, "", paused, cfg, false), []string{"create"}},
+		{"config only", change(diff.Update, running, running, cfg, false), []string{"config"}},
+		{"pause with a new config: pause first", change(diff.Update, running, paused, cfg, false), []string{"state paused", "config"}},
+		{"stop with a new config: stop first", change(diff.Update, running, stopped, cfg, false), []string{"state stopped", "config"}},
+		{"resume with a new config: config first", change(diff.Update, paused, running, cfg, false), []string{"config", "state running"}},
+		{"resume only", change(diff.Update, stopped, running, nil, false), []string{"state running"}},
+		{"restart failed tasks, last", change(diff.Update, paused, running, cfg, true), []string{"config", "state running", "restart"}},
+		{"a no-op restart", change(diff.NoOp, running, running, nil, true), []string{"restart"}},
+	} {
+		if d := cmp.Diff(tc.want, show(sinkWrites(tc.ch))); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, d)
+		}
+	}
+}
+
+// TestCreatesInState: initial_state (Kafka 3.7+) creates a connector paused or
+// stopped at once; older workers, or none known, get create then pause.
+func TestCreatesInState(t *testing.T) {
+	cluster := func(versions ...string) *ClusterState {
+		cs := &ClusterState{}
+		for _, v := range versions {
+			cs.Workers = append(cs.Workers, &WorkerState{Info: connect.ServerInfo{Version: v}})
+		}
+		return cs
+	}
+	paused := diff.Change{Ref: object.SinkRef("c", "s"), Action: diff.Create, StateAfter: object.StatePaused}
+	running := diff.Change{Ref: object.SinkRef("c", "s"), Action: diff.Create, StateAfter: object.StateRunning}
+	for _, tc := range []struct {
+		name string
+		ch   diff.Change
+		cs   *ClusterState
+		want bool
+	}{
+		{"paused on 3.7", paused, cluster("3.7.0", "4.0.0"), true},
+		{"paused, one worker on 3.6", paused, cluster("3.6.2", "4.0.0"), false},
+		{"paused, no version known", paused, cluster(), false},
+		{"running", running, cluster("4.0.0"), false},
+	} {
+		if got := createsInState(tc.ch, tc.cs); got != tc.want {
+			t.Errorf("%s: %v", tc.name, got)
+		}
+	}
+}
