@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -783,5 +784,96 @@ func TestCreatesInState(t *testing.T) {
 		if got := createsInState(tc.ch, tc.cs); got != tc.want {
 			t.Errorf("%s: %v", tc.name, got)
 		}
+	}
+}
+
+// TestPlanMaskedAndTargeted: keys a worker masks are not compared, and said so;
+// --target plans only the sinks and workers it names; a worker file that
+// cannot be read is an error at the worker.
+func TestPlanMaskedAndTargeted(t *testing.T) {
+	m, ds := manifest.Parse("f.yaml", []byte(findingsManifest+`    config: {api.secret: {secretEnv: API}}
+`))
+	if ds = append(ds, manifest.Validate(m)...); ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	r, ds := manifest.Render(m, manifest.EnvResolver{Env: func(string) (string, bool) { return "s3cret", true }})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	live := map[string]connect.Connector{"other": status("RUNNING", "RUNNING")}
+	for _, rs := range r.Sinks {
+		cfg := maps.Clone(rs.Config.Values)
+		if _, ok := cfg["api.secret"]; ok {
+			cfg["api.secret"] = diff.Masks[0]
+		}
+		c := status("RUNNING", "RUNNING")
+		c.Name, c.Config = rs.Sink.Name, cfg
+		live[rs.Sink.Name] = c
+	}
+	cs := &ClusterState{Name: "c", Connectors: live, Workers: []*WorkerState{
+		worker("w1", "connect-1:8083", "k1", "org.example.Sink"), worker("w2", "connect-2:8083", "k1", "org.example.Sink")}}
+	s := BuildPlan(m, r, map[string]*ClusterState{"c": cs}, PlanOptions{
+		Targets: []string{"b", "c/w1"}, WorkersDir: t.TempDir(),
+		ReadFile: func(string) ([]byte, error) { return nil, errors.New("permission denied") },
+	})
+	var names []string
+	for _, ch := range s.Plan.Changes {
+		names = append(names, ch.Ref.String()+" "+string(ch.Action))
+	}
+	if d := cmp.Diff([]string{"sink c/b no-op"}, names); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+	want := []string{
+		"error workers worker c/w1: cannot read the deployed properties: permission denied",
+		"info connectors sink c/b: the worker masks api.secret, so it was not compared",
+	}
+	if d := cmp.Diff(want, slices.Sorted(slices.Values(findingLines(s.Plan.Findings)))); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+}
+
+// TestManifestDigest: a saved plan is stale when a manifest file changes, or
+// one is added to a directory it was made from.
+func TestManifestDigest(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.yaml", "version: 1\n")
+	d1, err := ManifestDigest([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := ManifestDigest([]string{dir}); again != d1 {
+		t.Error("the digest is not stable")
+	}
+	write("b.yml", "version: 1\n")
+	d2, _ := ManifestDigest([]string{dir})
+	write("a.yaml", "version: 1 \n")
+	d3, _ := ManifestDigest([]string{dir})
+	if d1 == d2 || d2 == d3 {
+		t.Errorf("digests: %s %s %s", d1, d2, d3)
+	}
+	if _, err := ManifestDigest([]string{filepath.Join(dir, "missing.yaml")}); err == nil {
+		t.Error("a missing manifest has a digest")
+	}
+}
+
+func TestWriteFileAtomicRefuses(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(filepath.Join(file, "x"), []byte("a"), 0o644); err == nil {
+		t.Error("wrote under a file")
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "sub", "x"), []byte("a"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(filepath.Join(dir, "sub", "x")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("mode: %v %v", info.Mode(), err)
 	}
 }
