@@ -567,19 +567,10 @@ func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	return writeAtomicIn(path, data, mode)
 }
 
-// ErrOutsideTree is returned by WriteFileUnder when a directory on the way
-// to a file is a symbolic link (or not a directory), which could take the
-// write outside the output tree.
+// ErrOutsideTree is returned by WriteFilesUnder when a file's path leaves
+// the root, or a directory on the way to a file is a symbolic link (or not a
+// directory), which could take the write outside the output tree.
 var ErrOutsideTree = errors.New("render writes only inside the output directory")
-
-// WriteFileUnder writes data to root/rel with WriteFileAtomic, creating the
-// directories in between, and refuses to go through any of them that is a
-// symbolic link: a link planted inside the output tree (out/prod ->
-// /etc/kafka) would otherwise make render write outside it. root itself may
-// be a link; it is the user's choice of where to write.
-func WriteFileUnder(root, rel string, data []byte, mode fs.FileMode) error {
-	return WriteFilesUnder(root, []TreeFile{{Rel: rel, Data: data, Mode: mode}}, 1)
-}
 
 // TreeFile is one file for WriteFilesUnder: its path relative to the root,
 // with forward slashes.
@@ -589,10 +580,14 @@ type TreeFile struct {
 	Mode fs.FileMode
 }
 
-// WriteFilesUnder writes each file as WriteFileUnder does, with the same
-// checks, but checks (or makes) each directory once, not once per file in
-// it, and then writes the files with up to workers goroutines at once. It
-// returns the error of the first file, in the order given, that failed.
+// WriteFilesUnder writes each file to root/rel with WriteFileAtomic's
+// guarantees, creating the directories in between, and refuses to go
+// through any of them that is a symbolic link: a link planted inside the
+// output tree (out/prod -> /etc/kafka) would otherwise make render write
+// outside it. root itself may be a link; it is the user's choice of where
+// to write. Each directory is checked (or made) once, not once per file in
+// it, and then the files are written with up to workers goroutines at once.
+// It returns the error of the first file, in the order given, that failed.
 func WriteFilesUnder(root string, files []TreeFile, workers int) error {
 	for _, f := range files {
 		if !filepath.IsLocal(f.Rel) {

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -583,36 +584,46 @@ func TestApplyWithoutWorkers(t *testing.T) {
 	}
 }
 
-// TestWriteFileUnder: render never writes through a link inside its tree.
-func TestWriteFileUnder(t *testing.T) {
+// TestWriteFilesUnder: render never writes through a link inside its tree.
+func TestWriteFilesUnder(t *testing.T) {
 	root := t.TempDir()
-	if err := WriteFileUnder(root, "c/workers/w1/x.properties", []byte("a=1\n"), 0o644); err != nil {
+	write := func(rel string, data []byte, mode fs.FileMode) error {
+		return WriteFilesUnder(root, []TreeFile{{Rel: rel, Data: data, Mode: mode}}, 1)
+	}
+	files := []TreeFile{
+		{Rel: "c/workers/w1/x.properties", Data: []byte("a=1\n"), Mode: 0o644},
+		{Rel: "c/workers/w2/x.properties", Data: []byte("b=2\n"), Mode: 0o644},
+		{Rel: "c/sinks/s.json", Data: []byte("{}\n"), Mode: 0o644},
+	}
+	if err := WriteFilesUnder(root, files, 4); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(filepath.Join(root, "c", "workers", "w1", "x.properties")); err != nil || string(b) != "a=1\n" {
-		t.Fatalf("written: %q %v", b, err)
+	for _, f := range files {
+		if b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Rel))); err != nil || string(b) != string(f.Data) {
+			t.Fatalf("%s: %q %v", f.Rel, b, err)
+		}
 	}
-	if err := WriteFileUnder(root, "c/workers/w1/x.properties", []byte("a=2\n"), 0o600); err != nil {
+	if err := write("c/workers/w1/x.properties", []byte("a=2\n"), 0o600); err != nil {
 		t.Fatalf("overwrite: %v", err)
 	}
 	if info, err := os.Stat(filepath.Join(root, "c", "workers", "w1", "x.properties")); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("a secret file's mode: %v %v", info.Mode(), err)
 	}
 	for _, rel := range []string{"../escape", "/abs/path"} {
-		if err := WriteFileUnder(root, rel, nil, 0o644); !errors.Is(err, ErrOutsideTree) {
+		if err := write(rel, nil, 0o644); !errors.Is(err, ErrOutsideTree) {
 			t.Errorf("%s: %v", rel, err)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(root, "file"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileUnder(root, "file/x", nil, 0o644); !errors.Is(err, ErrOutsideTree) {
+	if err := write("file/x", nil, 0o644); !errors.Is(err, ErrOutsideTree) {
 		t.Errorf("through a file: %v", err)
 	}
 	if err := os.Symlink(t.TempDir(), filepath.Join(root, "link")); err != nil {
 		t.Skip("no symlinks here:", err)
 	}
-	if err := WriteFileUnder(root, "link/x", nil, 0o644); !errors.Is(err, ErrOutsideTree) {
+	if err := write("link/x", nil, 0o644); !errors.Is(err, ErrOutsideTree) {
 		t.Errorf("through a link: %v", err)
 	}
 }
