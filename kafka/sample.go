@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -31,14 +30,12 @@ type Header struct {
 
 // Record is one sampled record.
 type Record struct {
-	Topic     string
 	Partition int32
 	Offset    int64
 	Key       []byte
 	// Value is nil for a tombstone.
-	Value     []byte
-	Headers   []Header
-	Timestamp time.Time
+	Value   []byte
+	Headers []Header
 }
 
 // Sample is what Latest read.
@@ -120,7 +117,7 @@ func (c *Client) Latest(ctx context.Context, topics []string, n int) (*Sample, e
 			if !ok || r.Offset > want {
 				return // produced after the end was listed
 			}
-			rec := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp}
+			rec := Record{Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value}
 			for _, h := range r.Headers {
 				rec.Headers = append(rec.Headers, Header{Key: h.Key, Value: h.Value})
 			}

@@ -316,9 +316,9 @@ func TestPredictSinkConverters(t *testing.T) {
 		}}},
 	}}
 	recs := &kafka.Sample{Records: map[string][]kafka.Record{"orders": {
-		{Topic: "orders", Offset: 7, Key: []byte("k"), Value: []byte(`{"day":"2026-11-25"}`)},
-		{Topic: "orders", Offset: 8, Key: []byte("k"), Value: []byte(`not json`)},
-		{Topic: "orders", Offset: 9, Key: []byte("k"), Value: nil},
+		{Offset: 7, Key: []byte("k"), Value: []byte(`{"day":"2026-11-25"}`)},
+		{Offset: 8, Key: []byte("k"), Value: []byte(`not json`)},
+		{Offset: 9, Key: []byte("k"), Value: nil},
 	}}}
 	tg, _ := unitTarget(t, "orders", "id=key, day=value.day", "")
 	for _, tc := range []struct {

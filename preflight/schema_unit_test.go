@@ -287,7 +287,7 @@ func TestPredictSink(t *testing.T) {
 	recs := func(values ...string) *kafka.Sample {
 		s := &kafka.Sample{Records: map[string][]kafka.Record{}, Partitions: map[string]int{"orders": 1}}
 		for i, v := range values {
-			s.Records["orders"] = append(s.Records["orders"], kafka.Record{Topic: "orders", Offset: int64(i), Key: []byte("k"), Value: []byte(v)})
+			s.Records["orders"] = append(s.Records["orders"], kafka.Record{Offset: int64(i), Key: []byte("k"), Value: []byte(v)})
 		}
 		return s
 	}
