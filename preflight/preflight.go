@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
 	"github.com/connectsync/connectsync/object"
@@ -198,6 +199,12 @@ func validate(ctx context.Context, t target, o Options) []diff.Finding {
 			fmt.Sprintf("the worker could not validate the config: %v", err),
 			"plan again when the worker answers, or pass --no-validate")}
 	}
+	return verdictFindings(t, v)
+}
+
+// verdictFindings is validate's pure half: the worker's verdict on a sink's
+// config, each error placed at the manifest field its key came from.
+func verdictFindings(t target, v *connect.Validation) []diff.Finding {
 	var out []diff.Finding
 	for _, k := range v.Configs {
 		for _, e := range k.Errors {
@@ -211,7 +218,7 @@ func validate(ctx context.Context, t target, o Options) []diff.Finding {
 		}
 	}
 	if v.ErrorCount > 0 && len(out) == 0 {
-		out = append(out, t.finding(diff.SevError, sk.At("name"),
+		out = append(out, t.finding(diff.SevError, t.desired.Sink.At("name"),
 			fmt.Sprintf("the worker reports %d error(s) in the config without naming a key", v.ErrorCount),
 			"read the worker's log"))
 	}

@@ -379,3 +379,35 @@ func tlsState(t *testing.T, chain string) tls.ConnectionState {
 	}
 	return tls.ConnectionState{PeerCertificates: []*x509.Certificate{cert}}
 }
+
+// TestVerdictFindings: the worker's verdict on a config, each error at the
+// manifest field its key came from, with the worker's recommendation as hint.
+func TestVerdictFindings(t *testing.T) {
+	tg := sinkTarget(t, "{contactPoints: [c1], localDc: dc1}")
+	got := verdictFindings(tg, &connect.Validation{ErrorCount: 2, Configs: []connect.ValidatedKey{
+		{Name: "tasks.max"},
+		{Name: "loadBalancing.localDc", Errors: []string{"no such datacenter"}, RecommendedValues: []string{"dc1", "dc2"}},
+		{Name: "required.key", Errors: []string{"Missing required configuration"}},
+	}})
+	want := []string{
+		"sinks[0].cassandra.localDc (loadBalancing.localDc): the worker rejects it: no such datacenter (hint: the worker recommends: dc1, dc2)",
+		"sinks[0]: required.key (not set by the manifest): the worker rejects it: Missing required configuration (hint: correct the value in the manifest)",
+	}
+	var lines []string
+	for _, f := range got {
+		if f.Severity != diff.SevError || !strings.HasPrefix(f.Where, "m.yaml:") {
+			t.Errorf("not a located error: %+v", f)
+		}
+		lines = append(lines, f.Message+" (hint: "+f.Hint+")")
+	}
+	if d := cmp.Diff(want, lines); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+	got = verdictFindings(tg, &connect.Validation{ErrorCount: 1})
+	if len(got) != 1 || got[0].Message != "the worker reports 1 error(s) in the config without naming a key" {
+		t.Errorf("an error without a key: %s", dumpFindings(got))
+	}
+	if got := verdictFindings(tg, &connect.Validation{Configs: []connect.ValidatedKey{{Name: "topics"}}}); len(got) != 0 {
+		t.Errorf("a clean verdict: %s", dumpFindings(got))
+	}
+}
