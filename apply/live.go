@@ -52,6 +52,21 @@ type ClusterState struct {
 	// PasswordKeys lists, per connector class, the keys the plugin types
 	// as PASSWORD.
 	PasswordKeys map[string]map[string]bool
+	// Stats counts what the read cost (set by a Reader).
+	Stats ReadStats
+}
+
+// ReadStats is what reading one cluster cost.
+type ReadStats struct {
+	// Requests is the number of HTTP requests the read sent, retries
+	// included: 2 per declared worker, 1 for the connectors and 1 per
+	// connector class, whatever the number of connectors.
+	Requests int64
+	// ConnectorRequests is how many of them read connectors (GET
+	// /connectors...): 1, unless the first worker failed.
+	ConnectorRequests int64
+	// Took is the read's wall time.
+	Took time.Duration
 }
 
 // Client returns a client of a worker that answered, for writes. Any worker
@@ -112,6 +127,13 @@ var ProbeBudget = 10 * time.Second
 // (and the connectors likewise when their read itself fails). The number of
 // requests does not grow with the number of connectors.
 func ReadCluster(ctx context.Context, name string, workers []WorkerTarget, clients []*connect.Client, classes []string) *ClusterState {
+	return readCluster(ctx, name, workers, clients, func(context.Context) []string { return classes })
+}
+
+// readCluster is ReadCluster with the classes given late: the plugin
+// config reads wait for classes, which may block until the manifest that
+// names them is validated (and returns nil when ctx ends first).
+func readCluster(ctx context.Context, name string, workers []WorkerTarget, clients []*connect.Client, classes func(context.Context) []string) *ClusterState {
 	cs := &ClusterState{Name: name, PasswordKeys: map[string]map[string]bool{}}
 	probed := make([]chan struct{}, len(workers))
 	var wg sync.WaitGroup
@@ -161,7 +183,7 @@ func ReadCluster(ctx context.Context, name string, workers []WorkerTarget, clien
 	}()
 	go func() {
 		defer wg.Done()
-		cs.readPasswordKeys(ctx, probed, classes)
+		cs.readPasswordKeys(ctx, probed, classes(ctx))
 	}()
 	wg.Wait()
 	return cs

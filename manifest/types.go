@@ -151,10 +151,12 @@ type REST struct {
 	TLS     RESTTLS          `yaml:"tls"`
 	Auth    *BasicAuth       `yaml:"basicAuth"`
 	Headers map[string]Value `yaml:"headers"`
-	// Timeout bounds one request, as a Go duration ("30s").
-	Timeout string `yaml:"timeout"`
-	// RetryFor bounds the retries of one operation, as a Go duration ("2m").
-	RetryFor string `yaml:"retryFor"`
+	// Timeout bounds one request, as a Go duration ("30s"); unset, the
+	// client's default.
+	Timeout Duration `yaml:"timeout"`
+	// RetryFor bounds the retries of one operation, as a Go duration
+	// ("2m"); unset, the client's default.
+	RetryFor Duration `yaml:"retryFor"`
 }
 
 // RESTTLS holds the client's TLS settings.

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/connectsync/connectsync/object"
 )
@@ -257,14 +256,6 @@ func (v *validator) clusters() map[string]*Cluster {
 			if c.ConfigProviders[n].Class == "" {
 				v.errorf(c.Origin, joinPath("configProviders", n),
 					"for example org.apache.kafka.common.config.provider.FileConfigProvider", "class is missing")
-			}
-		}
-		for _, f := range []struct{ field, value string }{{"rest.timeout", c.REST.Timeout}, {"rest.retryFor", c.REST.RetryFor}} {
-			if f.value == "" {
-				continue
-			}
-			if d, err := time.ParseDuration(f.value); err != nil || d <= 0 {
-				v.errorf(c.Origin, f.field, `write a Go duration such as "30s" or "2m"`, "%q is not a duration", f.value)
 			}
 		}
 		if t := c.REST.TLS; (t.CertFile == "") != (t.KeyFile == "") {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -193,4 +194,22 @@ func (v *Value) decodeNode(d *decoder, n *yaml.Node, path string) {
 		d.errorf(n, path, "quote the value, or write {secretEnv: NAME} for a secret",
 			"must be a string or a secret reference, got %s", describe(n))
 	}
+}
+
+// Duration is a Go duration ("30s", "2m"). It is parsed, and checked to be
+// positive, when the manifest is loaded, so that no later reader parses it
+// again or meets one that does not parse. Zero is unset.
+type Duration time.Duration
+
+func (d *Duration) decodeNode(dec *decoder, n *yaml.Node, path string) {
+	s, ok := dec.scalar(n, path, `a duration such as "30s"`)
+	if !ok {
+		return
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		dec.errorf(n, path, `write a Go duration such as "30s" or "2m"`, "%q is not a duration", s)
+		return
+	}
+	*d = Duration(v)
 }

@@ -350,7 +350,7 @@ func restFromFlags(f importFlags) manifest.REST {
 		r.Headers[strings.TrimSpace(name)] = manifest.Value{Text: strings.TrimSpace(value)}
 	}
 	if f.timeout > 0 {
-		r.Timeout = f.timeout.String()
+		r.Timeout = manifest.Duration(f.timeout)
 	}
 	return r
 }
@@ -382,23 +382,14 @@ func workerName(u string) string {
 // files when import has them. It only reads.
 func (a *app) readForImport(ctx context.Context, t importTarget, f importFlags) (importer.ClusterInput, error) {
 	in := importer.ClusterInput{Name: t.name}
-	var requests requestCount
-	o, err := a.clientOptions(t.cluster, &requests)
+	r, err := apply.NewReader(&manifest.Manifest{Clusters: []*manifest.Cluster{t.cluster}, Workers: t.workers}, a.readerOptions(a.p.Retry))
 	if err != nil {
 		return in, err
 	}
-	var targets []apply.WorkerTarget
-	var clients []*connect.Client
 	for _, w := range t.workers {
-		cl, err := connect.New(w.URL, o)
-		if err != nil {
-			return in, fmt.Errorf("worker %s: %v", w.Name, err)
-		}
-		clients = append(clients, cl)
-		targets = append(targets, apply.WorkerTarget{Name: w.Name, URL: w.URL, Endpoint: manifest.AdvertisedEndpoint(w)})
 		in.Workers = append(in.Workers, importer.WorkerRef{Name: w.Name, URL: w.URL})
 	}
-	cs := apply.ReadCluster(ctx, t.name, targets, clients, nil)
+	cs := r.Read(ctx, 1, nil)[t.name]
 	ids := map[string][]string{}
 	for _, w := range cs.Workers {
 		if !w.Reachable() {

@@ -8,14 +8,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/connectsync/connectsync/apply"
-	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/internal/view"
 	"github.com/connectsync/connectsync/manifest"
@@ -181,6 +177,11 @@ func runPlan(a *app, args []string) int {
 // stats, when not nil, is given what reading each cluster cost.
 func (a *app) plan(ctx context.Context, f liveFlags, stats func([]view.ReadStat)) (*apply.Session, int) {
 	m, ds := loadAndValidate(f.files)
+	return a.planManifest(ctx, m, ds, f, stats)
+}
+
+// planManifest plans loaded manifests.
+func (a *app) planManifest(ctx context.Context, m *manifest.Manifest, ds manifest.Diagnostics, f liveFlags, stats func([]view.ReadStat)) (*apply.Session, int) {
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return nil, ExitError
@@ -263,123 +264,49 @@ func readIfExists(path string) ([]byte, error) {
 }
 
 // readLive reads every cluster's live state, up to parallel clusters at
-// once: independent clusters do not wait for one another. stats, when not
-// nil, is given what each cluster's read cost, in the manifests' order.
+// once. stats, when not nil, is given what each cluster's read cost, in
+// the manifests' order.
 func (a *app) readLive(ctx context.Context, m *manifest.Manifest, parallel int, stats func([]view.ReadStat)) (map[string]*apply.ClusterState, error) {
-	out := map[string]*apply.ClusterState{}
-	readStats := make([]view.ReadStat, len(m.Clusters))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(parallel, 1))
-	var firstErr error
-	for ci, c := range m.Clusters {
+	a.warnInsecure(m)
+	r, err := apply.NewReader(m, a.readerOptions(a.p.Retry))
+	if err != nil {
+		return nil, err
+	}
+	live := r.Read(ctx, parallel, apply.Classes(m))
+	if stats != nil {
+		stats(readStats(m, live))
+	}
+	return live, nil
+}
+
+// readerOptions are the live reader's settings for this run: its
+// resolver, the printer's secret scrubber, and where retries are told.
+func (a *app) readerOptions(retry func(cluster, msg string)) apply.ReaderOptions {
+	return apply.ReaderOptions{Resolver: a.resolver(), Scrub: a.secrets.Scrub, Retry: retry}
+}
+
+// warnInsecure warns, on every run, of each cluster whose workers'
+// certificates are not checked: this is not a setting to forget about.
+func (a *app) warnInsecure(m *manifest.Manifest) {
+	for _, c := range m.Clusters {
 		if c.REST.TLS.InsecureSkipVerify {
-			// On every run: this is not a setting to forget about.
 			a.p.Errorf("remove it, and trust the workers' CA with rest.tls.caFile",
 				"warning: cluster %s: rest.tls.insecureSkipVerify is on: the workers' TLS certificates are not checked, so anyone on the network path can read or change what connectsync sends them, secrets included", c.Name)
 		}
-		var requests requestCount
-		var workers []apply.WorkerTarget
-		var clients []*connect.Client
-		for _, w := range m.WorkersOf(c.Name) {
-			o, err := a.clientOptions(c, &requests)
-			if err == nil {
-				var cl *connect.Client
-				if cl, err = connect.New(w.URL, o); err == nil {
-					clients = append(clients, cl)
-					workers = append(workers, apply.WorkerTarget{Name: w.Name, URL: w.URL, Endpoint: manifest.AdvertisedEndpoint(w)})
-					continue
-				}
-			}
-			if firstErr == nil {
-				firstErr = fmt.Errorf("cluster %s, worker %s: %v", c.Name, w.Name, err)
-			}
-		}
-		classes := map[string]bool{}
-		for _, s := range m.Sinks {
-			if s.Cluster == c.Name {
-				classes[s.ConnectorClass()] = true
-			}
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			start := time.Now()
-			cs := apply.ReadCluster(ctx, c.Name, workers, clients, sortedSet(classes))
-			readStats[ci] = view.ReadStat{Cluster: c.Name, Requests: requests.all.Load(), ConnectorRequests: requests.connectors.Load(),
-				Connectors: len(cs.Connectors), Took: time.Since(start)}
-			mu.Lock()
-			out[c.Name] = cs
-			mu.Unlock()
-		}()
 	}
-	wg.Wait()
-	if stats != nil {
-		stats(readStats)
-	}
-	return out, firstErr
 }
 
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// readStats is what reading each cluster cost (apply.ReadStats), in the
+// manifests' order.
+func readStats(m *manifest.Manifest, live map[string]*apply.ClusterState) []view.ReadStat {
+	var out []view.ReadStat
+	for _, c := range m.Clusters {
+		if cs := live[c.Name]; cs != nil {
+			out = append(out, view.ReadStat{Cluster: c.Name, Requests: cs.Stats.Requests, ConnectorRequests: cs.Stats.ConnectorRequests,
+				Connectors: len(cs.Connectors), Took: cs.Stats.Took})
+		}
 	}
-	sort.Strings(out)
 	return out
-}
-
-// requestCount counts the requests sent to a cluster's workers, retries
-// included, and of them those that read connectors (GET /connectors...).
-type requestCount struct{ all, connectors atomic.Int64 }
-
-func (n *requestCount) add(_, path string) {
-	n.all.Add(1)
-	if path == "/connectors" || strings.HasPrefix(path, "/connectors?") || strings.HasPrefix(path, "/connectors/") {
-		n.connectors.Add(1)
-	}
-}
-
-// clientOptions builds the REST client settings of a cluster.
-func (a *app) clientOptions(c *manifest.Cluster, requests *requestCount) (connect.Options, error) {
-	res := a.resolver()
-	o := connect.Options{
-		TLS: connect.TLSConfig{CAFile: c.REST.TLS.CAFile, CertFile: c.REST.TLS.CertFile,
-			KeyFile: c.REST.TLS.KeyFile, InsecureSkipVerify: c.REST.TLS.InsecureSkipVerify},
-		Logf:      func(format string, args ...any) { a.p.Retry(c.Name, fmt.Sprintf(format, args...)) },
-		Scrub:     a.secrets.Scrub,
-		OnRequest: requests.add,
-	}
-	if auth := c.REST.Auth; auth != nil {
-		var err error
-		if o.Username, err = res.Resolve(auth.Username); err != nil {
-			return o, fmt.Errorf("rest.basicAuth.username: %v", err)
-		}
-		if o.Password, err = res.Resolve(auth.Password); err != nil {
-			return o, fmt.Errorf("rest.basicAuth.password: %v", err)
-		}
-	}
-	for k, v := range c.REST.Headers {
-		s, err := res.Resolve(v)
-		if err != nil {
-			return o, fmt.Errorf("rest.headers.%s: %v", k, err)
-		}
-		if o.Headers == nil {
-			o.Headers = map[string]string{}
-		}
-		o.Headers[k] = s
-	}
-	if c.REST.Timeout != "" {
-		d, _ := time.ParseDuration(c.REST.Timeout)
-		o.Timeout, o.WriteTimeout = d, d
-	}
-	if c.REST.RetryFor != "" {
-		d, _ := time.ParseDuration(c.REST.RetryFor)
-		o.Retry.MaxElapsedTime = d
-	}
-	return o, nil
 }
 
 func (a *app) savePlan(path string, f liveFlags, s *apply.Session) error {
@@ -538,7 +465,8 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 			return ExitError
 		}
 	}
-	m, ds := manifest.Load(f.files...)
+	// Loaded once, here: planManifest plans this same manifest.
+	m, ds := loadAndValidate(f.files)
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return ExitError
@@ -570,7 +498,7 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 		return ExitError
 	}
 	ctx := context.Background()
-	s, code := a.plan(ctx, f.liveFlags, nil)
+	s, code := a.planManifest(ctx, m, ds, f.liveFlags, nil)
 	if s == nil {
 		return code
 	}

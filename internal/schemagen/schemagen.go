@@ -124,6 +124,8 @@ type generator struct {
 
 var valueType = reflect.TypeOf(manifest.Value{})
 
+var durationType = reflect.TypeOf(manifest.Duration(0))
+
 // Generate returns the schema of manifest version 1, with the doc comments
 // of the package manifest sources in fsys, as indented JSON.
 func Generate(fsys fs.FS) ([]byte, error) {
@@ -193,6 +195,9 @@ func (g *generator) of(t reflect.Type) *Schema {
 	case t == valueType:
 		g.valueDef()
 		return &Schema{Ref: "#/$defs/Value"}
+	case t == durationType:
+		// Decoded from a Go duration string, checked at load.
+		return &Schema{Type: "string"}
 	case t.Kind() == reflect.String:
 		return &Schema{Type: "string"}
 	case t.Kind() == reflect.Int:
