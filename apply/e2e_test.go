@@ -458,6 +458,12 @@ func TestLiveStateReadIsConstant(t *testing.T) {
 	if before != 8 || after != before {
 		t.Fatalf("reading the cluster took %d then %d requests; want 8 both times", before, after)
 	}
+	// plan reads the same way, starting before the manifest is loaded
+	// (from its preview), and --stats prints the count its clients made.
+	r := connectsync(t, nil, append([]string{"plan", "-f", m, "--stats"}, args...)...)
+	if want := fmt.Sprintf("read cluster local: 8 requests (1 for connectors), %d connectors,", connsAfter); r.code != 0 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("plan --stats does not say %q:\n%s", want, r)
+	}
 	// Prune the 25 again: more deletes than apply's default --max-deletes allows.
 	empty := writeManifest(t, dir, "")
 	if r := connectsync(t, nil, append([]string{"apply", "-f", empty, "--auto-approve", "--max-deletes", "25"}, args...)...); r.code != 0 {

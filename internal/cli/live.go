@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/connectsync/connectsync/apply"
@@ -175,13 +176,79 @@ func runPlan(a *app, args []string) int {
 // plan loads, validates and renders the manifests, reads the live state and
 // builds the plan. It returns a nil session and the exit code on failure.
 // stats, when not nil, is given what reading each cluster cost.
+//
+// The read starts before the manifests are loaded, from their preview
+// (manifest.Preview: their clusters and workers, valid on their own), so
+// that loading, validating and rendering them overlaps the network. The
+// read is kept only when the loaded and validated manifests declare the
+// same clusters, workers and REST settings; else it is cancelled and made
+// again. Until then nothing it learns is reported, its retries included.
 func (a *app) plan(ctx context.Context, f liveFlags, stats func([]view.ReadStat)) (*apply.Session, int) {
+	early := a.startRead(ctx, f)
 	m, ds := loadAndValidate(f.files)
-	return a.planManifest(ctx, m, ds, f, stats)
+	s, code := a.planManifest(ctx, m, ds, f, stats, early)
+	if early != nil && !early.used {
+		early.r.Stop()
+	}
+	return s, code
 }
 
-// planManifest plans loaded manifests.
-func (a *app) planManifest(ctx context.Context, m *manifest.Manifest, ds manifest.Diagnostics, f liveFlags, stats func([]view.ReadStat)) (*apply.Session, int) {
+// earlyRead is a live read started from the manifests' preview.
+type earlyRead struct {
+	r     *apply.Reader
+	retry *heldLog
+	used  bool
+}
+
+// startRead starts reading the clusters of the manifests' preview, or
+// returns nil when there is none.
+func (a *app) startRead(ctx context.Context, f liveFlags) *earlyRead {
+	pre := manifest.Preview(f.files...)
+	if pre == nil {
+		return nil
+	}
+	held := &heldLog{print: a.p.Retry}
+	r, err := apply.NewReader(pre, a.readerOptions(held.add))
+	if err != nil {
+		// Reported, if it stands, by the read of the loaded manifests.
+		return nil
+	}
+	r.Start(ctx, f.clusters)
+	return &earlyRead{r: r, retry: held}
+}
+
+// heldLog holds the retries of an early read until the read is kept, and
+// drops them if it is not.
+type heldLog struct {
+	print func(cluster, msg string)
+	mu    sync.Mutex
+	held  [][2]string
+	live  bool
+}
+
+func (h *heldLog) add(cluster, msg string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.live {
+		h.print(cluster, msg)
+		return
+	}
+	h.held = append(h.held, [2]string{cluster, msg})
+}
+
+// release prints what was held, and from now on prints as it comes.
+func (h *heldLog) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, l := range h.held {
+		h.print(l[0], l[1])
+	}
+	h.held, h.live = nil, true
+}
+
+// planManifest plans loaded manifests; early, when not nil, is a read
+// already under way (used only if it reads what m declares).
+func (a *app) planManifest(ctx context.Context, m *manifest.Manifest, ds manifest.Diagnostics, f liveFlags, stats func([]view.ReadStat), early *earlyRead) (*apply.Session, int) {
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return nil, ExitError
@@ -200,10 +267,26 @@ func (a *app) planManifest(ctx context.Context, m *manifest.Manifest, ds manifes
 		a.p.Errorf("list names with connectsync validate, or write CLUSTER/NAME", "%v", err)
 		return nil, ExitError
 	}
-	live, err := a.readLive(ctx, m, f.clusters, stats)
-	if err != nil {
-		a.p.Errorf("check the manifest's rest settings", "%v", err)
-		return nil, ExitError
+	var live map[string]*apply.ClusterState
+	if early != nil && early.r.Reads(m) {
+		early.used = true
+		a.warnInsecure(m)
+		early.retry.release()
+		early.r.Classes(apply.Classes(m))
+		live = early.r.Wait()
+		if stats != nil {
+			stats(readStats(m, live))
+		}
+	} else {
+		if early != nil {
+			early.r.Stop()
+			early.used = true
+		}
+		var err error
+		if live, err = a.readLive(ctx, m, f.clusters, stats); err != nil {
+			a.p.Errorf("check the manifest's rest settings", "%v", err)
+			return nil, ExitError
+		}
 	}
 	s := apply.BuildPlan(m, r, live, apply.PlanOptions{
 		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir, ReadFile: readIfExists,
@@ -498,7 +581,8 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 		return ExitError
 	}
 	ctx := context.Background()
-	s, code := a.planManifest(ctx, m, ds, f.liveFlags, nil)
+	// No early read: the live state must be read under the lock.
+	s, code := a.planManifest(ctx, m, ds, f.liveFlags, nil, nil)
 	if s == nil {
 		return code
 	}
