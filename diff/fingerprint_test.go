@@ -1,0 +1,50 @@
+package diff
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/connectsync/connectsync/object"
+)
+
+// TestFingerprintIsUnchanged pins Fingerprint to the bytes it hashed when
+// it was written with fmt, so that plans saved by older builds still
+// match.
+func TestFingerprintIsUnchanged(t *testing.T) {
+	old := func(cfg map[string]string, state object.State, sensitive func(string) bool) string {
+		h := sha256.New()
+		keys := make([]string, 0, len(cfg))
+		for k := range cfg {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := cfg[k]
+			if sensitive != nil && sensitive(k) {
+				v = "(sensitive)"
+			}
+			fmt.Fprintf(h, "%q=%q\n", k, v)
+		}
+		fmt.Fprintf(h, "state=%q\n", state)
+		return hex.EncodeToString(h.Sum(nil))[:16]
+	}
+	secret := func(k string) bool { return k == "password" }
+	for _, cfg := range []map[string]string{
+		nil,
+		{},
+		{"connector.class": "org.example.Sink", "topics": "a,b", "password": "hunter2"},
+		{"quote\"d": "tab\tnew\nline", "unicode": "héllo \u2028 \x00 \xff"},
+	} {
+		for _, state := range []object.State{object.StateRunning, object.StateStopped, object.StateAbsent} {
+			if cfg == nil && state == object.StateAbsent {
+				continue
+			}
+			if got, want := Fingerprint(cfg, state, secret), old(cfg, state, secret); got != want {
+				t.Errorf("Fingerprint(%v, %q) = %s, want %s", cfg, state, got, want)
+			}
+		}
+	}
+}
