@@ -142,6 +142,15 @@ func expand(p string) ([]string, error) {
 func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	m.Files = append(m.Files, name)
 	src := newSource(name, dir)
+	if head, pieces, ok := splitSinks(data); ok && inPieces {
+		if ds, ok := m.addInPieces(src, head, pieces); ok {
+			return ds
+		}
+		// A piece that does not parse: the whole file is parsed, for the
+		// same message about it as always.
+		m.Clusters, m.Workers, m.Sinks = nil, nil, nil
+		src = newSource(name, dir)
+	}
 	root, err := parseOne(data)
 	if err != nil {
 		return Diagnostics{yamlError(name, err)}
@@ -171,6 +180,13 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 				"unsupported manifest version %d", f.Version)
 		}
 	}
+	m.collect(src, &f)
+	return d.finish()
+}
+
+// collect adds a decoded file's clusters, workers and sinks, each with
+// its origin.
+func (m *Manifest) collect(src *Source, f *file) {
 	for i, c := range f.Clusters {
 		if c == nil {
 			continue
@@ -192,7 +208,6 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 		s.Origin = Origin{Src: src, Path: fmt.Sprintf("sinks[%d]", i)}
 		m.Sinks = append(m.Sinks, s)
 	}
-	return d.finish()
 }
 
 // releasable returns the top-level lists (clusters, workers, sinks) whose

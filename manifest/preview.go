@@ -109,6 +109,13 @@ func topLevelKey(b []byte) (string, bool) {
 // inside a plain scalar (it's, a[1]). Where it is unsure (an alias inside
 // brackets), it answers false.
 func endsInBlock(b []byte) bool {
+	closed, _ := scanLine(b)
+	return closed
+}
+
+// scanLine is endsInBlock, and reports too whether the line holds an
+// anchor or an alias.
+func scanLine(b []byte) (closed, anchored bool) {
 	depth := 0
 	blank := func(i int) bool { return i >= len(b) || b[i] == ' ' || b[i] == '\t' }
 	flowIndicator := func(i int) bool {
@@ -120,12 +127,12 @@ func endsInBlock(b []byte) bool {
 			i++
 		}
 		if i >= len(b) {
-			return depth == 0
+			return depth == 0, anchored
 		}
 		switch c := b[i]; {
 		case c == '#', c == '|', c == '>':
 			// A comment, or a block scalar's header: nothing else follows.
-			return depth == 0
+			return depth == 0, anchored
 		case c == '"':
 			i++
 			for i < len(b) && b[i] != '"' {
@@ -135,7 +142,7 @@ func endsInBlock(b []byte) bool {
 				i++
 			}
 			if i >= len(b) {
-				return false
+				return false, anchored
 			}
 			i++
 		case c == '\'':
@@ -147,7 +154,7 @@ func endsInBlock(b []byte) bool {
 				i++
 			}
 			if i >= len(b) {
-				return false
+				return false, anchored
 			}
 			i++
 		case c == '[' || c == '{':
@@ -155,7 +162,7 @@ func endsInBlock(b []byte) bool {
 			i++
 		case c == ']' || c == '}':
 			if depth == 0 {
-				return false
+				return false, anchored
 			}
 			depth--
 			i++
@@ -165,9 +172,10 @@ func endsInBlock(b []byte) bool {
 			i++
 		case c == '@' || c == '`' || c == '%':
 			// Reserved, or a directive: not a manifest line.
-			return false
+			return false, anchored
 		case c == '&' || c == '*' || c == '!':
 			// An anchor, alias or tag: its name runs to the next blank.
+			anchored = anchored || c != '!'
 			for i < len(b) && !blank(i) {
 				i++
 			}

@@ -12,11 +12,16 @@ type Source struct {
 	File string
 	// Dir is the directory relative secret files are resolved against.
 	Dir string
-	pos map[string]Pos
+	// pos holds where each decoded value is, by path: the line and
+	// column only, the file being File (a manifest of thousands of sinks
+	// records tens of thousands of them).
+	pos map[string]lineCol
 }
 
+type lineCol struct{ line, col int32 }
+
 func newSource(file, dir string) *Source {
-	return &Source{File: file, Dir: dir, pos: map[string]Pos{}}
+	return &Source{File: file, Dir: dir, pos: map[string]lineCol{}}
 }
 
 func (s *Source) nodePos(n *yaml.Node) Pos {
@@ -25,7 +30,7 @@ func (s *Source) nodePos(n *yaml.Node) Pos {
 
 func (s *Source) record(path string, n *yaml.Node) {
 	if _, ok := s.pos[path]; !ok {
-		s.pos[path] = s.nodePos(n)
+		s.pos[path] = lineCol{int32(n.Line), int32(n.Column)}
 	}
 }
 
@@ -34,13 +39,10 @@ func (s *Source) record(path string, n *yaml.Node) {
 func (s *Source) At(path string) Pos {
 	for {
 		if p, ok := s.pos[path]; ok {
-			return p
+			return Pos{File: s.File, Line: int(p.line), Col: int(p.col)}
 		}
 		i := strings.LastIndexAny(path, ".[")
 		if i <= 0 {
-			if p, ok := s.pos[path]; ok {
-				return p
-			}
 			return Pos{File: s.File}
 		}
 		path = path[:i]
