@@ -11,5 +11,6 @@ import (
 )
 
 func main() {
+	gcFloor(24 << 20)
 	os.Exit(cli.Main(os.Args[1:], cli.OSEnv()))
 }
