@@ -44,6 +44,9 @@ type checkedSink struct {
 	diags Diagnostics // of rendering it
 }
 
+// Manifest is the manifest that was checked.
+func (c *Checked) Manifest() *Manifest { return c.m }
+
 // Check is Validate, and returns what it rendered for Checked.Render.
 func Check(m *Manifest) (*Checked, Diagnostics) {
 	v := validate(m, true)

@@ -185,8 +185,8 @@ func runPlan(a *app, args []string) int {
 // again. Until then nothing it learns is reported, its retries included.
 func (a *app) plan(ctx context.Context, f liveFlags, stats func([]view.ReadStat)) (*apply.Session, int) {
 	early := a.startRead(ctx, f)
-	m, ds := loadAndValidate(f.files)
-	s, code := a.planManifest(ctx, m, ds, f, stats, early)
+	checked, ds := loadAndCheck(f.files)
+	s, code := a.planManifest(ctx, checked, ds, f, stats, early)
 	if early != nil && !early.used {
 		early.r.Stop()
 	}
@@ -246,14 +246,15 @@ func (h *heldLog) release() {
 	h.held, h.live = nil, true
 }
 
-// planManifest plans loaded manifests; early, when not nil, is a read
-// already under way (used only if it reads what m declares).
-func (a *app) planManifest(ctx context.Context, m *manifest.Manifest, ds manifest.Diagnostics, f liveFlags, stats func([]view.ReadStat), early *earlyRead) (*apply.Session, int) {
+// planManifest plans loaded and checked manifests; early, when not nil, is
+// a read already under way (used only if it reads what they declare).
+func (a *app) planManifest(ctx context.Context, checked *manifest.Checked, ds manifest.Diagnostics, f liveFlags, stats func([]view.ReadStat), early *earlyRead) (*apply.Session, int) {
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return nil, ExitError
 	}
-	r, rds := manifest.Render(m, a.resolver())
+	m := checked.Manifest()
+	r, rds := checked.Render(a.resolver())
 	ds = append(ds, rds...).Sort()
 	a.p.Diagnostics(ds)
 	// A sink whose config cannot be rendered (a secret that does not
@@ -549,11 +550,12 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 		}
 	}
 	// Loaded once, here: planManifest plans this same manifest.
-	m, ds := loadAndValidate(f.files)
+	checked, ds := loadAndCheck(f.files)
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return ExitError
 	}
+	m := checked.Manifest()
 	run.m = m
 	names := make([]string, len(m.Clusters))
 	for i, c := range m.Clusters {
@@ -582,7 +584,7 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 	}
 	ctx := context.Background()
 	// No early read: the live state must be read under the lock.
-	s, code := a.planManifest(ctx, m, ds, f.liveFlags, nil, nil)
+	s, code := a.planManifest(ctx, checked, ds, f.liveFlags, nil, nil)
 	if s == nil {
 		return code
 	}

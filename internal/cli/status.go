@@ -75,15 +75,16 @@ func runStatus(a *app, args []string) int {
 		a.p.Errorf("", "status: %v", err)
 		return ExitError
 	}
-	m, ds := loadAndValidate(f.files)
+	checked, ds := loadAndCheck(f.files)
 	if ds.HasErrors() {
 		a.p.Diagnostics(ds)
 		return ExitError
 	}
+	m := checked.Manifest()
 	// Resolve the manifests' secrets, only so that the printer masks them
 	// wherever a worker echoes one (a task trace, an error). A secret that
 	// cannot be resolved here cannot be masked: say so, and go on.
-	r, rds := manifest.Render(m, a.resolver())
+	r, rds := checked.Render(a.resolver())
 	if rds.HasErrors() {
 		warn := make(manifest.Diagnostics, 0, len(rds))
 		for _, d := range rds {
