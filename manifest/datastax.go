@@ -100,6 +100,8 @@ func Tables(values map[string]string) []TableRef {
 type dsChecker struct {
 	cfg   *Config
 	diags []dsDiagnostic
+	// mappings holds the entries of each mapping key, parsed once.
+	mappings map[string][]MappingEntry
 }
 
 // dsDiagnostic is a Diagnostic of CheckDataStax, and what validate needs
@@ -343,6 +345,10 @@ func (c *dsChecker) setting(key string, t TableRef, setting string) {
 	switch setting {
 	case "mapping":
 		entries, problems := ParseMapping(v)
+		if c.mappings == nil {
+			c.mappings = map[string][]MappingEntry{}
+		}
+		c.mappings[key] = entries
 		for _, p := range problems {
 			c.errorf(key, p.Hint(), "%s", p)
 		}
@@ -413,7 +419,10 @@ func (c *dsChecker) nestedField(key string, e MappingEntry) {
 // specialColumns checks __ttl and __timestamp against the table's ttl.
 func (c *dsChecker) specialColumns(t TableRef) {
 	key := t.Prefix() + "mapping"
-	entries, _ := ParseMapping(c.cfg.Values[key])
+	entries, parsed := c.mappings[key]
+	if !parsed {
+		entries, _ = ParseMapping(c.cfg.Values[key])
+	}
 	for _, e := range entries {
 		if e.Special() && e.Column == TTLColumn {
 			if v, ok := c.get(t.Prefix() + "ttl"); ok && v != "-1" {
