@@ -2,6 +2,7 @@ package manifest_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -31,6 +32,30 @@ func TestCheckedRenderMatchesRender(t *testing.T) {
 		"no secret":    manifest.EnvResolver{Env: func(string) (string, bool) { return "", false }},
 		"unresolved":   manifest.Unresolved{},
 	}
+	// A key set twice, the second time from a secret that does not
+	// resolve: Render resolves it all the same, and says so.
+	dir := t.TempDir()
+	dup := filepath.Join(dir, "dup.yaml")
+	if err := os.WriteFile(dup, []byte(`version: 1
+clusters:
+  - {name: c, bootstrapServers: ["k:9092"], groupId: g, storage: {config: {topic: c}, offset: {topic: o}, status: {topic: s}}}
+workers:
+  - {name: w, cluster: c, url: "http://w:8083"}
+sinks:
+  - name: s
+    cluster: c
+    cassandra:
+      contactPoints: [h]
+      localDc: dc1
+      auth: {provider: PLAIN, username: u, password: {secretEnv: CASSANDRA_PASSWORD}}
+    config:
+      auth.password: {secretEnv: NOT_SET_ANYWHERE}
+    topics:
+      t: {tables: [{keyspace: k, table: t, mapping: "id=key"}]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, dup)
 	for _, path := range paths {
 		m, ds := manifest.Load(path)
 		if ds.HasErrors() {
@@ -41,8 +66,12 @@ func TestCheckedRenderMatchesRender(t *testing.T) {
 			t.Errorf("%s: Check's diagnostics are not Validate's (-Validate +Check):\n%s", path, diff)
 		}
 		for name, res := range resolvers {
-			want, wantDs := manifest.Render(m, res)
-			got, gotDs := checked.Render(res)
+			wantCalls, gotCalls := &recorder{res: res}, &recorder{res: res}
+			want, wantDs := manifest.Render(m, wantCalls)
+			got, gotDs := checked.Render(gotCalls)
+			if diff := cmp.Diff(wantCalls.refs, gotCalls.refs); diff != "" {
+				t.Errorf("%s, %s: values resolved (-Render +Checked.Render):\n%s", path, name, diff)
+			}
 			if diff := cmp.Diff(configs(want), configs(got)); diff != "" {
 				t.Errorf("%s, %s: (-Render +Checked.Render):\n%s", path, name, diff)
 			}
@@ -76,4 +105,15 @@ func configs(r *manifest.Rendered) []rendered {
 		add(fmt.Sprintf("sink %s %p", s.Sink.Name, s.Sink), s.Config)
 	}
 	return out
+}
+
+// recorder lists the values a Resolver was asked for.
+type recorder struct {
+	res  manifest.Resolver
+	refs []string
+}
+
+func (r *recorder) Resolve(v manifest.Value) (string, error) {
+	r.refs = append(r.refs, v.Ref()+" "+v.Text)
+	return r.res.Resolve(v)
 }

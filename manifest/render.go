@@ -24,10 +24,18 @@ type Config struct {
 	// Origin is the object the config was rendered for.
 	Origin Origin
 
-	// refs holds the Value each key set from one was rendered from, so
-	// that a config rendered with secrets unresolved can be resolved
-	// later without rendering it again (Checked.Render).
-	refs map[string]Value
+	// refs are the Values the config was rendered from, in the order they
+	// were resolved, so that a config rendered with secrets unresolved
+	// can be resolved later without rendering it again (Checked.Render).
+	refs []valueRef
+}
+
+// valueRef is a key set from a Value, or a Value for a key already set
+// (resolved all the same, as RenderSink does, and reported at dup).
+type valueRef struct {
+	key string
+	v   Value
+	dup *Loc
 }
 
 // Loc is a field of a manifest: its path and where it was written.
@@ -163,12 +171,12 @@ func (b *builder) value(key, from string, v Value) {
 	if v.IsZero() {
 		return
 	}
-	if _, dup := b.cfg.From[key]; !dup {
-		if b.cfg.refs == nil {
-			b.cfg.refs = map[string]Value{}
-		}
-		b.cfg.refs[key] = v
+	ref := valueRef{key: key, v: v}
+	if _, dup := b.cfg.From[key]; dup {
+		at := b.loc(from)
+		ref.dup = &at
 	}
+	b.cfg.refs = append(b.cfg.refs, ref)
 	s, d := resolve(b.res, v, func() Loc { return b.loc(from) })
 	if d != nil {
 		b.diags = append(b.diags, *d)
@@ -208,12 +216,19 @@ func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
 	out := *c
 	out.Values = maps.Clone(c.Values)
 	var diags Diagnostics
-	for _, k := range slices.Sorted(maps.Keys(c.refs)) {
-		s, d := resolve(res, c.refs[k], func() Loc { return c.From[k] })
+	for _, r := range c.refs {
+		s, d := resolve(res, r.v, func() Loc {
+			if r.dup != nil {
+				return *r.dup
+			}
+			return c.From[r.key]
+		})
 		if d != nil {
 			diags = append(diags, *d)
 		}
-		out.Values[k] = s
+		if r.dup == nil {
+			out.Values[r.key] = s
+		}
 	}
 	return &out, diags
 }
