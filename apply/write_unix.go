@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -50,6 +51,9 @@ func writeClose(name string, fd int, data []byte, mode fs.FileMode) error {
 			n, err := syscall.Write(fd, data)
 			if err == syscall.EINTR {
 				continue
+			}
+			if err == nil && n == 0 {
+				err = io.ErrShortWrite
 			}
 			if err != nil {
 				return &fs.PathError{Op: "write", Path: name, Err: err}
