@@ -30,12 +30,15 @@ func writeDataStax(tb testing.TB, dir string, n int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	head, _, _ := bytes.Cut(quickstart, []byte("\nsinks:"))
+	// As sed '/^sinks:/,$d' does: everything before a line sinks:.
+	head, _, found := bytes.Cut(quickstart, []byte("\nsinks:"))
+	if found {
+		head = append(head, '\n')
+	}
 	for from := 1; from <= n; from += 1000 {
 		var b bytes.Buffer
 		if from == 1 {
 			b.Write(head)
-			b.WriteString("\n")
 		} else {
 			b.WriteString("version: 1\n")
 		}
