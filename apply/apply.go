@@ -457,7 +457,7 @@ func (s *Session) readHealth(ctx context.Context, results []ChangeResult, idx []
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h, err := o.Health(ctx, r.Change.Cluster, r.Change.Name)
+			h, err := o.Health(ctx, r.Change.Ref)
 			if err == nil {
 				r.Health = h
 			}

@@ -637,8 +637,8 @@ func TestReadHealth(t *testing.T) {
 		{Change: diff.Change{Ref: object.SinkRef("c", "unread")}, Outcome: OutcomeApplied},
 		{Change: diff.Change{Ref: object.SinkRef("c", "not-watched")}, Outcome: OutcomeApplied},
 	}
-	health := func(_ context.Context, cluster, sink string) (*SinkHealth, error) {
-		switch sink {
+	health := func(_ context.Context, sink object.Ref) (*SinkHealth, error) {
+		switch sink.Name {
 		case "stalled":
 			return &SinkHealth{Group: "connect-stalled", Lag: 3, Interval: 2 * time.Second, Stalled: []string{"t/0"}}, nil
 		case "moving":

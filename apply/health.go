@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connectsync/connectsync/kafka"
+	"github.com/connectsync/connectsync/object"
 )
 
 // SinkHealth is a sink's progress as Kafka sees it: its consumer group's
@@ -44,4 +45,4 @@ func (h *SinkHealth) Summary() string {
 }
 
 // HealthFunc reads one sink's health; Options.Health and status use it.
-type HealthFunc func(ctx context.Context, cluster, sink string) (*SinkHealth, error)
+type HealthFunc func(ctx context.Context, sink object.Ref) (*SinkHealth, error)

@@ -28,8 +28,8 @@ func (a *app) healthFunc(m *manifest.Manifest, interval time.Duration) apply.Hea
 	for _, s := range m.Sinks {
 		sinks[object.SinkRef(s.Cluster, s.Name)] = s
 	}
-	return func(ctx context.Context, cluster, name string) (*apply.SinkHealth, error) {
-		c, sk := clusters[cluster], sinks[object.SinkRef(cluster, name)]
+	return func(ctx context.Context, ref object.Ref) (*apply.SinkHealth, error) {
+		c, sk := clusters[ref.Cluster], sinks[ref]
 		if c == nil || sk == nil {
 			return nil, errors.New("not declared")
 		}
@@ -54,7 +54,7 @@ func (a *app) healthFunc(m *manifest.Manifest, interval time.Duration) apply.Hea
 		if wait < 0 {
 			wait = preflight.StallInterval(props)
 		}
-		h, err := preflight.ReadHealth(ctx, cl, name, preflight.SinkTopics(cfg.Values), wait, readTimeout)
+		h, err := preflight.ReadHealth(ctx, cl, ref.Name, preflight.SinkTopics(cfg.Values), wait, readTimeout)
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +66,7 @@ func (a *app) healthFunc(m *manifest.Manifest, interval time.Duration) apply.Hea
 			// cluster: a fixed sink caught up, but only after the first
 			// reading had called it stalled. It is stalled when a second
 			// interval brings no progress either.
-			h, err = preflight.ReadHealth(ctx, cl, name, preflight.SinkTopics(cfg.Values), wait, readTimeout)
+			h, err = preflight.ReadHealth(ctx, cl, ref.Name, preflight.SinkTopics(cfg.Values), wait, readTimeout)
 			if err != nil {
 				return nil, err
 			}
@@ -92,9 +92,10 @@ func (a *app) sinkHealth(ctx context.Context, m *manifest.Manifest, live map[str
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h, err := read(ctx, s.Cluster, s.Name)
+			ref := object.SinkRef(s.Cluster, s.Name)
+			h, err := read(ctx, ref)
 			mu.Lock()
-			out[object.SinkRef(s.Cluster, s.Name)] = view.HealthResult{Health: h, Err: err}
+			out[ref] = view.HealthResult{Health: h, Err: err}
 			mu.Unlock()
 		}()
 	}
