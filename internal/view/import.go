@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/connectsync/connectsync/importer"
+	"github.com/connectsync/connectsync/internal/english"
 	"github.com/connectsync/connectsync/object"
 )
 
@@ -60,7 +61,7 @@ func (p *Printer) ImportReport(r *importer.Result, wroteFiles bool) {
 		width = max(width, len(s.Env))
 	}
 	fmt.Fprintf(p.errw, "connectsync: %s not written; set %s before plan or apply:\n",
-		counted(len(secrets), "secret was", "secrets were"), map[bool]string{true: "this variable", false: "these variables"}[len(secrets) == 1])
+		counted(len(secrets), "secret was", "secrets were"), english.Plural(len(secrets), "this variable", "these variables"))
 	for _, s := range secrets {
 		line := fmt.Sprintf("  %-*s  %s %s", width, s.Env, s.Subject, s.Key)
 		if s.Masked {

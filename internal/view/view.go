@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/connectsync/connectsync/internal/english"
 	"github.com/connectsync/connectsync/manifest"
 )
 
@@ -181,11 +182,9 @@ func warningsSuffix(ds manifest.Diagnostics) string {
 	return ""
 }
 
+// counted is a count and its noun: "1 file", "3 files".
 func counted(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fmt.Sprintf("%d %s", n, english.Plural(n, one, many))
 }
 
 // Valid prints validate's summary for a manifest without errors.
