@@ -453,7 +453,7 @@ func TestCallerCancelKeepsLastError(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = c.Stop(ctx, "orders")
-	if !errors.Is(err, context.Canceled) || !IsConflict(err) {
+	if !errors.Is(err, context.Canceled) || StatusCode(err) != http.StatusConflict {
 		t.Errorf("err = %v, want context.Canceled wrapping the 409", err)
 	}
 	if n := len(w.requests()); n != 1 {

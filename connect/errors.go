@@ -141,9 +141,6 @@ func IsPluginMissing(err error) bool {
 	return ok && e.classify().pluginMissing
 }
 
-// IsConflict reports whether err is a worker's 409, of any kind.
-func IsConflict(err error) bool { return StatusCode(err) == http.StatusConflict }
-
 // Worker messages this package recognises. Each is quoted from the
 // apache/kafka source, connect/runtime/src/main/java/org/apache/kafka/connect/
 // runtime/..., as named; the worker sends them as the "message" of its error

@@ -114,7 +114,6 @@ func TestErrorHelpers(t *testing.T) {
 		Text          string
 		Status        int
 		NotFound      bool
-		Conflict      bool
 		AlreadyExists bool
 		PluginMissing bool
 	}
@@ -122,15 +121,15 @@ func TestErrorHelpers(t *testing.T) {
 		err  error
 		want facts
 	}{
-		{exists, facts{"POST /connectors: 409 Conflict: Connector orders already exists", 409, false, true, true, false}},
-		{fmt.Errorf("apply: %w", rebalance), facts{"apply: POST /connectors: 409 Conflict: Cannot complete request because of a conflicting operation (e.g. worker rebalance)", 409, false, true, false, false}},
-		{missing, facts{"GET /connectors/orders/status: 404 Not Found: No status found for connector orders", 404, true, false, false, false}},
-		{plugin, facts{"PUT /connectors/orders/config: 400 Bad Request: Failed to find any class that implements Connector and which name matches com.example.Missing", 400, false, false, false, true}},
-		{&Error{Method: "GET", Path: "/", StatusCode: 503}, facts{"GET /: 503 Service Unavailable", 503, false, false, false, false}},
-		{transport, facts{"GET /: EOF", 0, false, false, false, false}},
+		{exists, facts{"POST /connectors: 409 Conflict: Connector orders already exists", 409, false, true, false}},
+		{fmt.Errorf("apply: %w", rebalance), facts{"apply: POST /connectors: 409 Conflict: Cannot complete request because of a conflicting operation (e.g. worker rebalance)", 409, false, false, false}},
+		{missing, facts{"GET /connectors/orders/status: 404 Not Found: No status found for connector orders", 404, true, false, false}},
+		{plugin, facts{"PUT /connectors/orders/config: 400 Bad Request: Failed to find any class that implements Connector and which name matches com.example.Missing", 400, false, false, true}},
+		{&Error{Method: "GET", Path: "/", StatusCode: 503}, facts{"GET /: 503 Service Unavailable", 503, false, false, false}},
+		{transport, facts{"GET /: EOF", 0, false, false, false}},
 	}
 	for _, tt := range tests {
-		got := facts{tt.err.Error(), StatusCode(tt.err), IsNotFound(tt.err), IsConflict(tt.err), errors.Is(tt.err, ErrAlreadyExists), IsPluginMissing(tt.err)}
+		got := facts{tt.err.Error(), StatusCode(tt.err), IsNotFound(tt.err), errors.Is(tt.err, ErrAlreadyExists), IsPluginMissing(tt.err)}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%v (-want +got):\n%s", tt.err, diff)
 		}
