@@ -137,9 +137,9 @@ func TestVersion(t *testing.T) {
 		{"3", Version{3, 0, 0}, false},
 		{"x.1", Version{}, false},
 	} {
-		got, ok := ParseVersion(tc.in)
+		got, ok := parseVersion(tc.in)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("ParseVersion(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("parseVersion(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 	order := []Version{{2, 8, 9}, {3, 4, 1}, {3, 5, 0}, {3, 5, 2}, {4, 0, 0}}

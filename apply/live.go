@@ -91,7 +91,7 @@ func (c *ClusterState) MinVersion() (Version, bool) {
 		if !w.Reachable() {
 			continue
 		}
-		v, ok := ParseVersion(w.Info.Version)
+		v, ok := parseVersion(w.Info.Version)
 		if ok && (!found || v.Less(min)) {
 			min, found = v, true
 		}
@@ -312,8 +312,8 @@ func (c *ClusterState) UndeclaredWorkers() []string {
 // Version is a Kafka version, major.minor.patch.
 type Version struct{ Major, Minor, Patch int }
 
-// ParseVersion reads "3.9.1", "4.0.0-ccs" or "7.9.3-ce".
-func ParseVersion(s string) (Version, bool) {
+// parseVersion reads "3.9.1", "4.0.0-ccs" or "7.9.3-ce".
+func parseVersion(s string) (Version, bool) {
 	s, _, _ = strings.Cut(s, "-")
 	parts := strings.Split(s, ".")
 	var v Version
