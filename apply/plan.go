@@ -287,7 +287,7 @@ func (o PlanOptions) WorkerFilePath(w *manifest.Worker) string {
 func (s *Session) planWorkerFiles(r *manifest.Rendered, o PlanOptions) {
 	files := map[object.Ref]manifest.File{}
 	for _, f := range r.WorkerFiles() {
-		files[object.WorkerRef(f.Cluster, f.Name)] = f
+		files[f.Ref] = f
 	}
 	for _, rw := range r.Workers {
 		w := rw.Worker

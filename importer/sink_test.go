@@ -170,15 +170,13 @@ func TestWorkersRoundTrip(t *testing.T) {
 		t.Fatal(ds.Error())
 	}
 	qr, _ := manifest.Render(qm, manifest.Unresolved{})
-	for _, f := range qr.Files() {
-		if f.Kind == "worker" {
-			p := filepath.Join(dir, filepath.FromSlash(f.Path))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-				t.Fatal(err)
-			}
+	for _, f := range qr.WorkerFiles() {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 	files, err := ReadWorkersDir(dir, "local")

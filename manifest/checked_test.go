@@ -99,7 +99,7 @@ func configs(r *manifest.Rendered) []rendered {
 		out = append(out, rendered{object, c.Values, c.Sensitive, c.From})
 	}
 	for _, w := range r.Workers {
-		add(fmt.Sprintf("worker %s %p %p", w.Worker.Name, w.Worker, w.Cluster), w.Props)
+		add(fmt.Sprintf("worker %s %p", w.Worker.Name, w.Worker), w.Props)
 	}
 	for _, s := range r.Sinks {
 		add(fmt.Sprintf("sink %s %p", s.Sink.Name, s.Sink), s.Config)

@@ -8,6 +8,8 @@ import (
 	"path"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/connectsync/connectsync/object"
 )
 
 // File is one rendered file, with a path relative to the output directory.
@@ -16,8 +18,8 @@ type File struct {
 	Data []byte
 	// Mode is 0600 when the file holds a resolved secret, else 0644.
 	Mode fs.FileMode
-	// Kind is "worker" or "sink"; Cluster and Name say which object.
-	Kind, Cluster, Name string
+	// Ref names the worker or the sink the file is of.
+	Ref object.Ref
 }
 
 // Rendered is a manifest rendered with its secrets resolved.
@@ -28,9 +30,8 @@ type Rendered struct {
 
 // RenderedWorker is one worker's properties.
 type RenderedWorker struct {
-	Worker  *Worker
-	Cluster *Cluster
-	Props   *Config
+	Worker *Worker
+	Props  *Config
 }
 
 // RenderedSink is one sink's connector config.
@@ -62,7 +63,7 @@ func renderWorkers(m *Manifest, res Resolver) (*Rendered, Diagnostics) {
 		}
 		props, ds := RenderWorker(c, w, res)
 		diags = append(diags, ds...)
-		out.Workers = append(out.Workers, RenderedWorker{Worker: w, Cluster: c, Props: props})
+		out.Workers = append(out.Workers, RenderedWorker{Worker: w, Props: props})
 	}
 	return out, diags
 }
@@ -77,7 +78,7 @@ func (r *Rendered) Files() []File {
 		files = append(files, File{
 			Path: path.Join(s.Sink.Cluster, "connectors", s.Sink.Name+".json"),
 			Data: SinkJSON(s.Sink.Name, s.Config),
-			Mode: mode(s.Config), Kind: "sink", Cluster: s.Sink.Cluster, Name: s.Sink.Name,
+			Mode: mode(s.Config), Ref: object.SinkRef(s.Sink.Cluster, s.Sink.Name),
 		})
 	}
 	return files
@@ -91,7 +92,7 @@ func (r *Rendered) WorkerFiles() []File {
 		files = append(files, File{
 			Path: WorkerFilePath(w.Worker),
 			Data: PropertiesFile(w.Props, fmt.Sprintf("worker %s of cluster %s", w.Worker.Name, w.Worker.Cluster)),
-			Mode: mode(w.Props), Kind: "worker", Cluster: w.Worker.Cluster, Name: w.Worker.Name,
+			Mode: mode(w.Props), Ref: object.WorkerRef(w.Worker.Cluster, w.Worker.Name),
 		})
 	}
 	return files

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/connectsync/connectsync/manifest"
+	"github.com/connectsync/connectsync/object"
 )
 
 // testEnv is the environment the render tests resolve secrets from.
@@ -262,7 +263,7 @@ func TestDataStaxSample(t *testing.T) {
 	files := renderFiles(t, testResolver(), file)
 	var sink *manifest.File
 	for i := range files {
-		if files[i].Kind == "sink" && files[i].Name == "cassandra-sink" {
+		if files[i].Ref == object.SinkRef("sample", "cassandra-sink") {
 			sink = &files[i]
 		}
 	}
