@@ -159,7 +159,9 @@ func configsAll(before, after map[string]string, r Rules) []Field {
 	fields, _ := Configs(before, after, Rules{Sensitive: r.Sensitive, Ignore: nil})
 	// Configs drops name and __internal.* keys, which a worker file may
 	// legitimately hold; compare those here.
-	for _, k := range unionKeys(before, after) {
+	keys := slices.AppendSeq(slices.Collect(maps.Keys(before)), maps.Keys(after))
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
 		if !ignoredAlways(k) {
 			continue
 		}
@@ -171,21 +173,6 @@ func configsAll(before, after map[string]string, r Rules) []Field {
 	}
 	sort.Slice(fields, func(i, j int) bool { return fields[i].Key < fields[j].Key })
 	return fields
-}
-
-func unionKeys(a, b map[string]string) []string {
-	seen := map[string]bool{}
-	var keys []string
-	for _, m := range []map[string]string{a, b} {
-		for k := range m {
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Fingerprint identifies a live object's state for a saved plan: SHA-256

@@ -2,7 +2,8 @@ package view
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/connectsync/connectsync/apply"
@@ -35,7 +36,7 @@ func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState,
 		if len(cs.Connectors) == 0 {
 			fmt.Fprintln(w, "  no connectors")
 		}
-		for _, cn := range sortedConnectors(cs) {
+		for _, cn := range slices.Sorted(maps.Keys(cs.Connectors)) {
 			c := cs.Connectors[cn]
 			note := ""
 			if !declared[object.SinkRef(name, cn)] {
@@ -70,15 +71,6 @@ func (p *Printer) Status(clusters []string, live map[string]*apply.ClusterState,
 type HealthResult struct {
 	Health *apply.SinkHealth
 	Err    error
-}
-
-func sortedConnectors(cs *apply.ClusterState) []string {
-	names := make([]string, 0, len(cs.Connectors))
-	for n := range cs.Connectors {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func stateMark(state object.State) string {
@@ -119,7 +111,7 @@ func statusJSON(clusters []string, live map[string]*apply.ClusterState, declared
 		if cs.Connectors == nil && cs.ReadErr != nil {
 			cl.Error = cs.ReadErr.Error()
 		}
-		for _, cn := range sortedConnectors(cs) {
+		for _, cn := range slices.Sorted(maps.Keys(cs.Connectors)) {
 			c := cs.Connectors[cn]
 			ref := object.SinkRef(name, cn)
 			cj := ConnectorStatusJSON{Name: cn, State: c.Status.State.String(), WorkerID: c.Status.WorkerID, Declared: declared[ref], Tasks: []TaskStatusJSON{}}
