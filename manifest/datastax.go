@@ -2,8 +2,10 @@ package manifest
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -195,7 +197,7 @@ func (c *dsChecker) globals() {
 		}
 	}
 	if hasBundle {
-		for _, k := range c.cfg.Keys() {
+		for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
 			if _, set := c.get(k); !set {
 				continue
 			}
@@ -275,7 +277,7 @@ func (c *dsChecker) topics() {
 		}
 	}
 	withTable := map[string]bool{}
-	for _, k := range c.cfg.Keys() {
+	for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
 		if !strings.HasPrefix(k, "topic.") {
 			continue
 		}
@@ -301,7 +303,7 @@ func (c *dsChecker) topics() {
 	for _, t := range Tables(c.cfg.Values) {
 		p := t.Prefix()
 		if _, ok := c.cfg.Values[p+"mapping"]; !ok {
-			for _, k := range c.cfg.Keys() {
+			for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
 				if strings.HasPrefix(k, p) {
 					c.missingMapping(k, strings.TrimPrefix(k, p), t)
 					break

@@ -44,16 +44,6 @@ type Loc struct {
 	Pos  Pos
 }
 
-// Keys returns the config's keys in sorted order.
-func (c *Config) Keys() []string {
-	keys := make([]string, 0, len(c.Values))
-	for k := range c.Values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // HasSecrets reports whether any value is a resolved secret.
 func (c *Config) HasSecrets() bool {
 	for _, s := range c.Sensitive {
