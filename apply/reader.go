@@ -23,7 +23,7 @@ type ReaderOptions struct {
 	// Scrub masks secret values in what a worker answers.
 	Scrub func(string) string
 	// Retry is told of each retry, with the cluster's name.
-	Retry func(cluster, message string)
+	Retry func(cluster string, r connect.Retry)
 }
 
 // Reader reads the live state of a manifest's clusters. It maps each
@@ -102,7 +102,7 @@ func ClientOptions(c *manifest.Cluster, o ReaderOptions, onRequest func(method, 
 	opts.Retry.MaxElapsedTime = time.Duration(c.REST.RetryFor)
 	if o.Retry != nil {
 		name := c.Name
-		opts.Logf = func(format string, args ...any) { o.Retry(name, fmt.Sprintf(format, args...)) }
+		opts.OnRetry = func(r connect.Retry) { o.Retry(name, r) }
 	}
 	opts.OnRequest = onRequest
 	if auth := c.REST.Auth; auth != nil {

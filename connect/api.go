@@ -300,7 +300,7 @@ func (c *Client) PutConfig(ctx context.Context, name string, cfg map[string]stri
 	if cfg == nil {
 		cfg = map[string]string{}
 	}
-	out, err := c.do(ctx, request{method: http.MethodPut, path: connectorPath(name, "config"), body: cfg})
+	out, err := c.do(ctx, request{method: http.MethodPut, connector: name, path: connectorPath(name, "config"), body: cfg})
 	if err != nil {
 		return false, err
 	}
@@ -330,7 +330,7 @@ func (c *Client) Create(ctx context.Context, name string, cfg map[string]string,
 		Config       map[string]string `json:"config"`
 		InitialState object.State      `json:"initial_state,omitempty"`
 	}{name, cfg, initialState}
-	out, err := c.do(ctx, request{method: http.MethodPost, path: "/connectors", body: body})
+	out, err := c.do(ctx, request{method: http.MethodPost, path: "/connectors", connector: name, body: body})
 	if err != nil && out.unsure {
 		if e, ok := asError(err); ok && e.classify().alreadyExists {
 			e.AfterUncertainAttempt = true
@@ -342,7 +342,7 @@ func (c *Client) Create(ctx context.Context, name string, cfg map[string]string,
 // Config reads a connector's stored config: GET /connectors/{name}/config.
 func (c *Client) Config(ctx context.Context, name string) (map[string]string, error) {
 	var cfg map[string]string
-	_, err := c.do(ctx, request{method: http.MethodGet, path: connectorPath(name, "config"), out: &cfg})
+	_, err := c.do(ctx, request{method: http.MethodGet, connector: name, path: connectorPath(name, "config"), out: &cfg})
 	return cfg, err
 }
 
@@ -354,7 +354,7 @@ func (c *Client) TaskConfigs(ctx context.Context, name string) ([]map[string]str
 	var tasks []struct {
 		Config map[string]string `json:"config"`
 	}
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: connectorPath(name, "tasks"), out: &tasks}); err != nil {
+	if _, err := c.do(ctx, request{method: http.MethodGet, connector: name, path: connectorPath(name, "tasks"), out: &tasks}); err != nil {
 		return nil, err
 	}
 	out := make([]map[string]string, len(tasks))
@@ -369,7 +369,7 @@ func (c *Client) TaskConfigs(ctx context.Context, name string) ([]map[string]str
 // retried here, since the caller polls.
 func (c *Client) Status(ctx context.Context, name string) (ConnectorStatus, error) {
 	var w wireStatus
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: connectorPath(name, "status"), out: &w}); err != nil {
+	if _, err := c.do(ctx, request{method: http.MethodGet, connector: name, path: connectorPath(name, "status"), out: &w}); err != nil {
 		return ConnectorStatus{}, err
 	}
 	return c.status(&w), nil
@@ -377,20 +377,20 @@ func (c *Client) Status(ctx context.Context, name string) (ConnectorStatus, erro
 
 // Pause pauses a connector and its tasks: PUT /connectors/{name}/pause (202).
 func (c *Client) Pause(ctx context.Context, name string) error {
-	_, err := c.do(ctx, request{method: http.MethodPut, path: connectorPath(name, "pause")})
+	_, err := c.do(ctx, request{method: http.MethodPut, connector: name, path: connectorPath(name, "pause")})
 	return err
 }
 
 // Resume resumes a paused or stopped connector: PUT /connectors/{name}/resume (202).
 func (c *Client) Resume(ctx context.Context, name string) error {
-	_, err := c.do(ctx, request{method: http.MethodPut, path: connectorPath(name, "resume")})
+	_, err := c.do(ctx, request{method: http.MethodPut, connector: name, path: connectorPath(name, "resume")})
 	return err
 }
 
 // Stop stops a connector and shuts its tasks down: PUT /connectors/{name}/stop
 // (204; Kafka 3.5+, KIP-875).
 func (c *Client) Stop(ctx context.Context, name string) error {
-	_, err := c.do(ctx, request{method: http.MethodPut, path: connectorPath(name, "stop")})
+	_, err := c.do(ctx, request{method: http.MethodPut, connector: name, path: connectorPath(name, "stop")})
 	return err
 }
 
@@ -401,14 +401,14 @@ func (c *Client) Restart(ctx context.Context, name string, includeTasks, onlyFai
 	q := url.Values{}
 	q.Set("includeTasks", strconv.FormatBool(includeTasks))
 	q.Set("onlyFailed", strconv.FormatBool(onlyFailed))
-	_, err := c.do(ctx, request{method: http.MethodPost, path: connectorPath(name, "restart") + "?" + q.Encode()})
+	_, err := c.do(ctx, request{method: http.MethodPost, connector: name, path: connectorPath(name, "restart") + "?" + q.Encode()})
 	return err
 }
 
 // Delete deletes a connector: DELETE /connectors/{name} (204). A 404 means
 // it is already gone, which counts as done.
 func (c *Client) Delete(ctx context.Context, name string) error {
-	_, err := c.do(ctx, request{method: http.MethodDelete, path: connectorPath(name)})
+	_, err := c.do(ctx, request{method: http.MethodDelete, connector: name, path: connectorPath(name)})
 	if IsNotFound(err) {
 		return nil
 	}

@@ -126,9 +126,8 @@ type Options struct {
 	// share. Tests return a zero-wait policy here.
 	NewBackOff func() backoff.BackOff
 
-	// Logf receives one line per retry, with its reason:
-	// "retrying PUT /connectors/x/config in 1.2s: 409 rebalance in progress (attempt 2)".
-	Logf func(format string, args ...any)
+	// OnRetry is told of each retry before its wait, as a Retry.
+	OnRetry func(Retry)
 	// Scrub is applied to every message that comes from a worker before it
 	// is stored in an error, a status or a validation result, or logged. The
 	// caller uses it to replace secret values.
@@ -160,7 +159,7 @@ type Client struct {
 	timeout      time.Duration
 	writeTimeout time.Duration
 	newBackOff   func() backoff.BackOff
-	logf         func(string, ...any)
+	onRetry      func(Retry)
 	scrub        func(string) string
 	onRequest    func(method, path string)
 	maxBody      int64
@@ -227,7 +226,7 @@ func New(baseURL string, o Options) (*Client, error) {
 		timeout:      orDefault(o.Timeout, DefaultTimeout),
 		writeTimeout: orDefault(o.WriteTimeout, DefaultWriteTimeout),
 		newBackOff:   o.NewBackOff,
-		logf:         o.Logf,
+		onRetry:      o.OnRetry,
 		scrub:        o.Scrub,
 		onRequest:    o.OnRequest,
 		maxBody:      o.MaxResponseBytes,
@@ -252,8 +251,10 @@ func (c *Client) URL() string { return c.base }
 type request struct {
 	method string
 	path   string // escaped, query included
-	body   any    // marshalled to JSON once; nil for none
-	out    any    // decoded from a 2xx body, if not nil
+	// connector is the connector the request reads or writes, if any.
+	connector string
+	body      any // marshalled to JSON once; nil for none
+	out       any // decoded from a 2xx body, if not nil
 	// stream, when set instead of out, decodes a 2xx body as it arrives,
 	// value by value, so that a large answer is never held whole. It is not
 	// called for an empty body.
@@ -310,11 +311,12 @@ func (c *Client) do(ctx context.Context, r request) (outcome, error) {
 		return err
 	}
 	notify := func(err error, next time.Duration) {
-		if c.logf == nil {
+		if c.onRetry == nil {
 			return
 		}
 		_, reason := Retryable(err)
-		c.logf("retrying %s %s in %s: %s (attempt %d)", r.method, r.path, roundDelay(next), reason, out.attempts+1)
+		c.onRetry(Retry{Method: r.method, Path: r.path, Connector: r.connector,
+			Attempt: out.attempts + 1, Status: StatusCode(err), Reason: reason, Delay: roundDelay(next)})
 	}
 
 	err := backoff.RetryNotify(op, backoff.WithContext(c.newBackOff(), ctx), notify)
@@ -330,6 +332,27 @@ func (c *Client) do(ctx context.Context, r request) (outcome, error) {
 		}
 	}
 	return out, err
+}
+
+// Retry is one retry a Client is about to make, for its caller to report.
+type Retry struct {
+	Method string
+	// Path is the request's path, escaped, query included.
+	Path string
+	// Connector is the connector the request reads or writes; empty when
+	// it targets none (GET /connectors, the plugins, the worker itself).
+	Connector string
+	// Attempt is the number of the attempt about to be made: 2 for the
+	// first retry.
+	Attempt int
+	// Status is the HTTP status of the failed attempt; 0 when none came
+	// back (a timeout, a refused connection).
+	Status int
+	// Reason says why the failure deserves a retry, as Retryable does:
+	// "409 rebalance in progress", "timed out".
+	Reason string
+	// Delay is the wait before the attempt, rounded for reading.
+	Delay time.Duration
 }
 
 // GaveUpError is the last failure of a call that ran out of retries.

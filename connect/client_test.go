@@ -98,15 +98,20 @@ func hang(rw http.ResponseWriter, r *http.Request) {
 
 type testClient struct {
 	*Client
-	mu   sync.Mutex
-	logs []string
-	sent int // OnRequest calls
+	mu      sync.Mutex
+	retries []Retry
+	sent    int // OnRequest calls
 }
 
+// logLines are the retries as a log would read them.
 func (tc *testClient) logLines() []string {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	return append([]string(nil), tc.logs...)
+	var lines []string
+	for _, r := range tc.retries {
+		lines = append(lines, fmt.Sprintf("retrying %s %s in %s: %s (attempt %d)", r.Method, r.Path, r.Delay, r.Reason, r.Attempt))
+	}
+	return lines
 }
 
 // newTestClient retries at most maxRetries times without waiting.
@@ -114,10 +119,10 @@ func newTestClient(t *testing.T, url string, maxRetries uint64, o Options) *test
 	t.Helper()
 	tc := &testClient{}
 	o.NewBackOff = func() backoff.BackOff { return backoff.WithMaxRetries(&backoff.ZeroBackOff{}, maxRetries) }
-	o.Logf = func(format string, args ...any) {
+	o.OnRetry = func(r Retry) {
 		tc.mu.Lock()
 		defer tc.mu.Unlock()
-		tc.logs = append(tc.logs, fmt.Sprintf(format, args...))
+		tc.retries = append(tc.retries, r)
 	}
 	o.OnRequest = func(method, path string) {
 		tc.mu.Lock()
@@ -164,6 +169,10 @@ func TestPutConfigRetriesRebalanceConflict(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantLogs, c.logLines()); diff != "" {
 		t.Errorf("retry log (-want +got):\n%s", diff)
+	}
+	// The retry names the connector unescaped, and the worker's status.
+	if r := c.retries[0]; r.Connector != "my orders" || r.Status != http.StatusConflict {
+		t.Errorf("retry = %+v, want connector \"my orders\", status 409", r)
 	}
 	if c.sent != 3 {
 		t.Errorf("OnRequest called %d times, want 3", c.sent)
@@ -224,6 +233,9 @@ func TestCreateAfterTimeoutReportsAlreadyExistsAsUncertain(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"retrying POST /connectors in 0s: timed out (attempt 2)"}, c.logLines()); diff != "" {
 		t.Errorf("retry log (-want +got):\n%s", diff)
+	}
+	if r := c.retries[0]; r.Connector != "orders" || r.Status != 0 {
+		t.Errorf("retry = %+v, want connector orders, no status", r)
 	}
 }
 
@@ -446,8 +458,8 @@ func TestCallerCancelKeepsLastError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c, err := New(w.URL, Options{
 		// Cancel while waiting for the second attempt.
-		Retry: RetryPolicy{InitialInterval: time.Hour, MaxInterval: time.Hour, MaxElapsedTime: -1},
-		Logf:  func(string, ...any) { cancel() },
+		Retry:   RetryPolicy{InitialInterval: time.Hour, MaxInterval: time.Hour, MaxElapsedTime: -1},
+		OnRetry: func(Retry) { cancel() },
 	})
 	if err != nil {
 		t.Fatal(err)

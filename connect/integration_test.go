@@ -27,7 +27,9 @@ func newClusterClient(t *testing.T, c *testcluster.Cluster, i int) (*connect.Cli
 	t.Helper()
 	var n atomic.Int64
 	client, err := connect.New(c.WorkerURLs[i], connect.Options{
-		Logf:      t.Logf,
+		OnRetry: func(r connect.Retry) {
+			t.Logf("retrying %s %s in %s: %s (attempt %d)", r.Method, r.Path, r.Delay, r.Reason, r.Attempt)
+		},
 		OnRequest: func(method, path string) { n.Add(1) },
 		Retry:     connect.RetryPolicy{MaxElapsedTime: time.Minute},
 	})

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/internal/view"
 	"github.com/connectsync/connectsync/manifest"
@@ -220,20 +221,25 @@ func (a *app) startRead(ctx context.Context, f liveFlags) *earlyRead {
 // heldLog holds the retries of an early read until the read is kept, and
 // drops them if it is not.
 type heldLog struct {
-	print func(cluster, msg string)
+	print func(cluster string, r connect.Retry)
 	mu    sync.Mutex
-	held  [][2]string
+	held  []heldRetry
 	live  bool
 }
 
-func (h *heldLog) add(cluster, msg string) {
+type heldRetry struct {
+	cluster string
+	r       connect.Retry
+}
+
+func (h *heldLog) add(cluster string, r connect.Retry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.live {
-		h.print(cluster, msg)
+		h.print(cluster, r)
 		return
 	}
-	h.held = append(h.held, [2]string{cluster, msg})
+	h.held = append(h.held, heldRetry{cluster, r})
 }
 
 // release prints what was held, and from now on prints as it comes.
@@ -241,7 +247,7 @@ func (h *heldLog) release() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, l := range h.held {
-		h.print(l[0], l[1])
+		h.print(l.cluster, l.r)
 	}
 	h.held, h.live = nil, true
 }
@@ -365,7 +371,7 @@ func (a *app) readLive(ctx context.Context, m *manifest.Manifest, parallel int, 
 
 // readerOptions are the live reader's settings for this run: its
 // resolver, the printer's secret scrubber, and where retries are told.
-func (a *app) readerOptions(retry func(cluster, msg string)) apply.ReaderOptions {
+func (a *app) readerOptions(retry func(string, connect.Retry)) apply.ReaderOptions {
 	return apply.ReaderOptions{Resolver: a.resolver(), Scrub: a.secrets.Scrub, Retry: retry}
 }
 

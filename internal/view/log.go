@@ -2,12 +2,13 @@ package view
 
 import (
 	"encoding/json"
-	"regexp"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
 	"github.com/connectsync/connectsync/object"
@@ -187,20 +188,18 @@ func paths(refs []object.Ref) []string {
 	return out
 }
 
-// retryLine is the REST client's retry message (connect.Options.Logf).
-var retryLine = regexp.MustCompile(`^retrying [A-Z]+ /connectors/([^/?\s]+)`)
-
 // Retry reports a REST retry of a cluster: a line on standard error, or a
-// retry event naming the cluster and, when the path names one, the
+// retry event naming the cluster and, when the request targets one, the
 // connector.
-func (p *Printer) Retry(cluster, msg string) {
+func (p *Printer) Retry(cluster string, r connect.Retry) {
+	msg := fmt.Sprintf("retrying %s %s in %s: %s (attempt %d)", r.Method, r.Path, r.Delay, r.Reason, r.Attempt)
 	if p.log == nil {
 		p.Errorf("", "%s", msg)
 		return
 	}
 	e := LogEvent{Event: "retry", Level: "warning", Cluster: cluster, Message: msg}
-	if m := retryLine.FindStringSubmatch(msg); m != nil {
-		e.Object = object.SinkRef(cluster, m[1]).KindName()
+	if r.Connector != "" {
+		e.Object = object.SinkRef(cluster, r.Connector).KindName()
 	}
 	p.emit(e)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/connectsync/connectsync/apply"
+	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
 	"github.com/connectsync/connectsync/manifest"
 	"github.com/connectsync/connectsync/object"
@@ -32,7 +33,8 @@ func TestLogJSONEvents(t *testing.T) {
 	p.LogStart("v1.2.3", []string{"local"})
 	p.LogPlan(plan)
 	p.LogProgress(apply.Event{Change: ch, Step: "created"})
-	p.Retry("local", "retrying PUT /connectors/orders/config in 1s: 409 rebalance in progress (attempt 2)")
+	p.Retry("local", connect.Retry{Method: "PUT", Path: "/connectors/orders/config", Connector: "orders",
+		Attempt: 2, Status: 409, Reason: "409 rebalance in progress", Delay: time.Second})
 	p.LogWait("local", []diff.Change{ch}, 2*time.Minute)
 	p.LogProgress(apply.Event{Change: ch, Step: "failed", Err: errors.New("worker said password=" + secret)})
 	p.Errorf("a hint", "warning: something")
