@@ -20,7 +20,7 @@ func TestApplyResultsKeepClusterOrder(t *testing.T) {
 	clusters := map[string]*apply.ClusterState{}
 	var want []string
 	for _, c := range []string{"zeta", "alpha", "mid", "beta", "omega", "gamma"} {
-		clusters[c] = &apply.ClusterState{Name: c}
+		clusters[c] = &apply.ClusterState{}
 		for i := 0; i < 3; i++ {
 			ch := diff.Change{Action: diff.Create, Ref: object.SinkRef(c, fmt.Sprintf("s%d", i))}
 			plan.Changes = append(plan.Changes, ch)

@@ -321,7 +321,6 @@ func TestPlanFindings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			live := tc.live()
-			live.Name = "c"
 			s := findingsPlan(t, live, tc.o)
 			// Compare as sets: the plan's own sort is diff's business.
 			got := findingLines(s.Plan.Findings)
@@ -336,11 +335,11 @@ func TestPlanFindings(t *testing.T) {
 // listed as unread, with no change; an unrenderable sink gets no change and is
 // never pruned.
 func TestPlanUnreadAndUnrenderable(t *testing.T) {
-	s := findingsPlan(t, &ClusterState{Name: "c", ReadErr: errors.New("x")}, PlanOptions{})
+	s := findingsPlan(t, &ClusterState{ReadErr: errors.New("x")}, PlanOptions{})
 	if d := cmp.Diff([]string{"c"}, s.Plan.Unread); d != "" || len(s.Plan.Changes) != 0 {
 		t.Errorf("unread = %v, changes = %v", s.Plan.Unread, s.Plan.Changes)
 	}
-	s = findingsPlan(t, &ClusterState{Name: "c", Connectors: map[string]connect.Connector{}},
+	s = findingsPlan(t, &ClusterState{Connectors: map[string]connect.Connector{}},
 		PlanOptions{Unrenderable: map[object.Ref]string{object.SinkRef("c", "b"): "no"}, Targets: []string{"a", "b"}})
 	if len(s.Plan.Changes) != 1 || s.Plan.Changes[0].Name != "a" || s.Sinks[object.SinkRef("c", "b")] != nil || s.Sinks[object.SinkRef("c", "a")] == nil {
 		t.Errorf("changes = %+v", s.Plan.Changes)
@@ -561,7 +560,7 @@ func TestApplyWithoutWorkers(t *testing.T) {
 			{Ref: object.WorkerRef("c", "w1"), Action: diff.Update},
 			{Ref: object.WorkerRef("c", "unrendered"), Action: diff.Update},
 		}},
-		Clusters: map[string]*ClusterState{"c": {Name: "c"}},
+		Clusters: map[string]*ClusterState{"c": {}},
 		Workers:  map[object.Ref]*WorkerDesired{object.WorkerRef("c", "w1"): {Path: filepath.Join(dir, "w1", "x.properties"), Data: []byte("a=1\n"), Mode: 0o644}},
 	}
 	var steps []string
@@ -821,7 +820,7 @@ func TestPlanMaskedAndTargeted(t *testing.T) {
 		c.Name, c.Config = rs.Sink.Name, cfg
 		live[rs.Sink.Name] = c
 	}
-	cs := &ClusterState{Name: "c", Connectors: live, Workers: []*WorkerState{
+	cs := &ClusterState{Connectors: live, Workers: []*WorkerState{
 		worker("w1", "connect-1:8083", "k1", "org.example.Sink"), worker("w2", "connect-2:8083", "k1", "org.example.Sink")}}
 	s := BuildPlan(m, r, map[string]*ClusterState{"c": cs}, PlanOptions{
 		Targets: []string{"b", "c/w1"}, WorkersDir: t.TempDir(),

@@ -433,7 +433,7 @@ func TestLiveStateReadIsConstant(t *testing.T) {
 			clients = append(clients, cl)
 			targets = append(targets, apply.WorkerTarget{Name: c.WorkerName(i), URL: u, Endpoint: c.WorkerID(i)})
 		}
-		cs := apply.ReadCluster(context.Background(), "local", targets, clients, []string{fileSink})
+		cs := apply.ReadCluster(context.Background(), targets, clients, []string{fileSink})
 		if cs.ReadErr != nil {
 			t.Fatal(cs.ReadErr)
 		}
@@ -497,7 +497,7 @@ func TestLiveStateReadSkipsUnreachableFirstWorker(t *testing.T) {
 		}
 		targets = append(targets, apply.WorkerTarget{Name: c.WorkerName(i - 1), URL: u, Endpoint: c.WorkerID(i - 1)})
 	}
-	cs := apply.ReadCluster(context.Background(), "local", targets, clients, []string{fileSink, "org.example.NoSuchConnector"})
+	cs := apply.ReadCluster(context.Background(), targets, clients, []string{fileSink, "org.example.NoSuchConnector"})
 	if cs.Workers[0].Reachable() || cs.Workers[0].Plugins != nil {
 		t.Fatalf("the worker at port 1 reads as reachable: %+v", cs.Workers[0])
 	}

@@ -27,7 +27,7 @@ func guardSession(live int, dels []string, others ...diff.Change) *apply.Session
 		p.Changes = append(p.Changes, diff.Change{Ref: object.SinkRef("a", d), Action: diff.Delete})
 	}
 	p.Changes = append(p.Changes, others...)
-	return &apply.Session{Plan: p, Clusters: map[string]*apply.ClusterState{"a": {Name: "a", Connectors: conns}}}
+	return &apply.Session{Plan: p, Clusters: map[string]*apply.ClusterState{"a": {Connectors: conns}}}
 }
 
 func TestGuardrails(t *testing.T) {
@@ -106,7 +106,7 @@ func TestUnrenderableSinkIsNeverPruned(t *testing.T) {
 		t.Fatal(ds)
 	}
 	r, _ := manifest.Render(m, manifest.EnvResolver{Env: func(string) (string, bool) { return "", false }})
-	live := map[string]*apply.ClusterState{"local": {Name: "local", Connectors: map[string]connect.Connector{
+	live := map[string]*apply.ClusterState{"local": {Connectors: map[string]connect.Connector{
 		"secretive": {Name: "secretive", Config: map[string]string{"connector.class": "x"}, Status: connect.ConnectorStatus{State: object.StateRunning}},
 		"stray":     {Name: "stray", Config: map[string]string{"connector.class": "x"}, Status: connect.ConnectorStatus{State: object.StateRunning}},
 	}}}

@@ -41,7 +41,6 @@ func (w *WorkerState) Reachable() bool { return w.Err == nil }
 
 // ClusterState is one cluster's live state.
 type ClusterState struct {
-	Name    string
 	Workers []*WorkerState
 	// Connectors is every connector with its config and status, from one
 	// request; nil when no worker could be read.
@@ -126,15 +125,15 @@ var ProbeBudget = 10 * time.Second
 // cancelled and read again from the next declared worker that answered
 // (and the connectors likewise when their read itself fails). The number of
 // requests does not grow with the number of connectors.
-func ReadCluster(ctx context.Context, name string, workers []WorkerTarget, clients []*connect.Client, classes []string) *ClusterState {
-	return readCluster(ctx, name, workers, clients, func(context.Context) []string { return classes })
+func ReadCluster(ctx context.Context, workers []WorkerTarget, clients []*connect.Client, classes []string) *ClusterState {
+	return readCluster(ctx, workers, clients, func(context.Context) []string { return classes })
 }
 
 // readCluster is ReadCluster with the classes given late: the plugin
 // config reads wait for classes, which may block until the manifest that
 // names them is validated (and returns nil when ctx ends first).
-func readCluster(ctx context.Context, name string, workers []WorkerTarget, clients []*connect.Client, classes func(context.Context) []string) *ClusterState {
-	cs := &ClusterState{Name: name, PasswordKeys: map[string]map[string]bool{}}
+func readCluster(ctx context.Context, workers []WorkerTarget, clients []*connect.Client, classes func(context.Context) []string) *ClusterState {
+	cs := &ClusterState{PasswordKeys: map[string]map[string]bool{}}
 	probed := make([]chan struct{}, len(workers))
 	var wg sync.WaitGroup
 	for i, t := range workers {

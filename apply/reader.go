@@ -178,7 +178,7 @@ func (r *Reader) Start(ctx context.Context, parallel int) {
 						return nil
 					}
 				}
-				cs := readCluster(ctx, cr.name, cr.targets, cr.clients, classes)
+				cs := readCluster(ctx, cr.targets, cr.clients, classes)
 				cs.Stats = ReadStats{Requests: cr.requests.all.Load(), ConnectorRequests: cr.requests.connectors.Load(), Took: time.Since(start)}
 				mu.Lock()
 				r.out[cr.name] = cs

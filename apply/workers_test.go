@@ -137,7 +137,6 @@ sinks:
 	}
 	r, _ := manifest.Render(m, manifest.Unresolved{})
 	live := map[string]*ClusterState{"old": {
-		Name: "old",
 		Workers: []*WorkerState{{WorkerTarget: WorkerTarget{Name: "w1"},
 			Info: connect.ServerInfo{Version: "3.4.1"}, Plugins: map[string]bool{"org.example.Sink": true}}},
 		Connectors: map[string]connect.Connector{"s": {Name: "s", Config: r.Sinks[0].Config.Values,

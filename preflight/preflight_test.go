@@ -148,7 +148,7 @@ func plan(t *testing.T, c *testcluster.Cluster, sinks string) *planned {
 	for k := range classes {
 		list = append(list, k)
 	}
-	live := map[string]*apply.ClusterState{"local": apply.ReadCluster(context.Background(), "local", targets, clients, list)}
+	live := map[string]*apply.ClusterState{"local": apply.ReadCluster(context.Background(), targets, clients, list)}
 	p.s = apply.BuildPlan(m, r, live, apply.PlanOptions{})
 	return p
 }

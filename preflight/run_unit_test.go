@@ -59,7 +59,7 @@ func runSession(t *testing.T, changes []diff.Change, live map[string]connect.Con
 		t.Fatalf("manifest: %v", ds)
 	}
 	s := &apply.Session{Plan: &diff.Plan{Changes: changes}, Sinks: map[object.Ref]*apply.Desired{},
-		Clusters: map[string]*apply.ClusterState{"c": {Name: "c", Connectors: live}}}
+		Clusters: map[string]*apply.ClusterState{"c": {Connectors: live}}}
 	for _, sk := range m.Sinks {
 		cfg, ds := manifest.RenderSink(sk, nil)
 		if ds.HasErrors() {

@@ -75,7 +75,6 @@ func TestSecurityPrinterMasksLateSecrets(t *testing.T) {
 	p := NewPrinter(&out, &errb, false, s)
 	s.Add(canary) // after the printer exists, as status resolves secrets after startup
 	live := map[string]*apply.ClusterState{"c": {
-		Name: "c",
 		Connectors: map[string]connect.Connector{"sec-x": {Name: "sec-x", Status: connect.ConnectorStatus{
 			State: "RUNNING", WorkerID: "w:8083",
 			Tasks: []connect.TaskStatus{{ID: 0, State: "FAILED", WorkerID: "w:8083", Trace: "java.lang.Exception: " + canary + "\n\tat x"}},
@@ -109,7 +108,6 @@ func TestSecurityPrinterNeutralisesControlCharacters(t *testing.T) {
 		var out, errb bytes.Buffer
 		p := NewPrinter(&out, &errb, color, &Secrets{})
 		live := map[string]*apply.ClusterState{"c": {
-			Name: "c",
 			Workers: []*apply.WorkerState{{WorkerTarget: apply.WorkerTarget{Name: "w1", URL: "http://w1"},
 				Err: errors.New("GET /: " + hostile)}},
 			Connectors: map[string]connect.Connector{"sec-\x1b[2Jname": {Status: connect.ConnectorStatus{
