@@ -114,3 +114,30 @@ func TestColourPerStream(t *testing.T) {
 		}
 	}
 }
+
+// TestRetry: a retry prints as one line, and its event names the
+// connector the request targeted, by its name rather than its escaped path.
+func TestRetry(t *testing.T) {
+	r := connect.Retry{Method: "PUT", Path: "/connectors/my%20orders/config", Connector: "my orders",
+		Attempt: 2, Status: 409, Reason: "409 rebalance in progress", Delay: 1200 * time.Millisecond}
+	var out, errb bytes.Buffer
+	p := NewPrinter(&out, &errb, false, &Secrets{})
+	p.Retry("local", r)
+	p.Retry("local", connect.Retry{Method: "GET", Path: "/", Attempt: 3, Reason: "timed out", Delay: time.Second})
+	want := "connectsync: retrying PUT /connectors/my%20orders/config in 1.2s: 409 rebalance in progress (attempt 2)\n" +
+		"connectsync: retrying GET / in 1s: timed out (attempt 3)\n"
+	if errb.String() != want || out.Len() != 0 {
+		t.Errorf("stderr %q, stdout %q; want stderr %q", errb.String(), out.String(), want)
+	}
+
+	errb.Reset()
+	p.LogJSON(time.Now)
+	p.Retry("local", r)
+	var e LogEvent
+	if err := json.Unmarshal(errb.Bytes(), &e); err != nil {
+		t.Fatalf("%q: %v", errb.String(), err)
+	}
+	if e.Event != "retry" || e.Cluster != "local" || e.Object != "sink/my orders" || !strings.HasPrefix(e.Message, "retrying PUT ") {
+		t.Errorf("event %+v", e)
+	}
+}
