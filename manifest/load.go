@@ -171,17 +171,23 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	d.release = releasable(root)
 	d.decode(root, reflect.ValueOf(&f).Elem(), "")
 	if root.Kind == yaml.MappingNode {
-		switch {
-		case !src.Has("version"):
-			d.errorf(root, "version", "add version: 1 at the top of the file", "missing")
-		case f.Version != Version:
-			d.errorf(valueNode(root, "version"), "version",
-				fmt.Sprintf("this connectsync reads version %d", Version),
-				"unsupported manifest version %d", f.Version)
-		}
+		d.checkVersion(root, src, f.Version)
 	}
 	m.collect(src, &f)
 	return d.finish()
+}
+
+// checkVersion reports a file's missing or unsupported version; root is
+// the file's top-level mapping.
+func (d *decoder) checkVersion(root *yaml.Node, src *Source, version int) {
+	switch {
+	case !src.Has("version"):
+		d.errorf(root, "version", "add version: 1 at the top of the file", "missing")
+	case version != Version:
+		d.errorf(valueNode(root, "version"), "version",
+			fmt.Sprintf("this connectsync reads version %d", Version),
+			"unsupported manifest version %d", version)
+	}
 }
 
 // collect adds a decoded file's clusters, workers and sinks, each with

@@ -179,14 +179,7 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 			seq.Content[j] = nil
 		}
 	}
-	switch {
-	case !src.Has("version"):
-		d.errorf(root, "version", "add version: 1 at the top of the file", "missing")
-	case f.Version != Version:
-		d.errorf(valueNode(root, "version"), "version",
-			fmt.Sprintf("this connectsync reads version %d", Version),
-			"unsupported manifest version %d", f.Version)
-	}
+	d.checkVersion(root, src, f.Version)
 	m.collect(src, &f)
 	return d.finish(), true
 }
