@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -462,11 +461,7 @@ func (v *validator) clusterRef(o Origin, name string, clusters map[string]*Clust
 	case name == "":
 		v.errorf(o, "cluster", "name the cluster it belongs to", "missing")
 	case clusters[name] == nil:
-		known := make([]string, 0, len(clusters))
-		for n := range clusters {
-			known = append(known, n)
-		}
-		sort.Strings(known)
+		known := slices.Sorted(maps.Keys(clusters))
 		hint := "declare it under clusters:"
 		if len(known) > 0 {
 			hint = "known clusters: " + strings.Join(known, ", ")
