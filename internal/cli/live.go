@@ -542,16 +542,8 @@ type applyRun struct {
 func (a *app) apply(f applyFlags, run *applyRun) int {
 	var saved *apply.PlanFile
 	if f.planFile != "" {
-		pf, err := apply.ReadPlanFile(f.planFile)
-		if err != nil {
-			a.p.Errorf("make a new one with connectsync plan -out FILE", "apply: %v", err)
-			return ExitError
-		}
-		saved = pf
-		f.files, f.targets, f.restartFailed, f.workersDir = pf.Manifests, pf.Targets, pf.RestartFailed, pf.WorkersDir
-		digest, err := apply.ManifestDigest(f.files)
-		if err != nil || digest != pf.ManifestDigest {
-			a.p.Errorf("plan again with connectsync plan -out FILE", "apply: the manifests changed since the plan was made")
+		var ok bool
+		if saved, ok = a.openPlanFile(&f); !ok {
 			return ExitError
 		}
 	}
@@ -575,17 +567,7 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 		}
 	}()
 	if err != nil {
-		hint := "wait for it to finish; the lock frees itself when that process exits"
-		var dirErr *apply.LockDirError
-		switch {
-		case errors.As(err, &dirErr):
-			// Waiting does not help when the lock directory is unusable.
-			hint = dirErr.Hint
-		case !errors.Is(err, apply.ErrLocked):
-			// No other apply holds it: the lock could not be taken at all.
-			hint = "check that the lock directory is yours and writable, or set CONNECTSYNC_LOCK_DIR to one that is"
-		}
-		a.p.Errorf(hint, "apply: %v", err)
+		a.p.Errorf(lockHint(err), "apply: %v", err)
 		return ExitError
 	}
 	ctx := context.Background()
@@ -594,27 +576,8 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 	if s == nil {
 		return code
 	}
-	if saved != nil {
-		stale := saved.Stale(apply.SaveChanges(s.Plan))
-		if len(saved.SecretMACs) > 0 || apply.HasSensitive(s.Plan) {
-			key, err := a.planKey(false)
-			switch {
-			case err != nil && len(saved.SecretMACs) > 0:
-				a.p.Errorf("apply a plan as the user and on the machine that made it, or share the key with "+apply.PlanKeyEnv,
-					"apply: cannot check the plan's secrets: %v", err)
-				return ExitError
-			case err == nil && saved.PlanKeyID != "" && key.ID != saved.PlanKeyID:
-				a.p.Errorf("apply a plan as the user and on the machine that made it, or share the key with "+apply.PlanKeyEnv,
-					"apply: the plan was made with another plan key; its secrets cannot be checked")
-				return ExitError
-			case err == nil:
-				stale = append(stale, saved.StaleSecrets(key.SecretMACs(s.Plan))...)
-			}
-		}
-		if len(stale) > 0 {
-			a.p.Errorf("plan again with connectsync plan -out FILE", "apply: the saved plan is stale:\n  %s", strings.Join(stale, "\n  "))
-			return ExitError
-		}
+	if saved != nil && !a.planStillHolds(saved, s) {
+		return ExitError
 	}
 	run.s = s
 	run.changed = s.Plan.HasChanges()
@@ -632,18 +595,8 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 	if !s.Plan.HasChanges() {
 		return ExitOK
 	}
-	if saved == nil && !f.autoApprove {
-		if !a.env.StdinIsTTY {
-			a.p.Errorf("pass --auto-approve, or apply a saved plan: connectsync plan -out FILE, then connectsync apply FILE",
-				"apply: refusing to ask for confirmation without a terminal")
-			return ExitError
-		}
-		run.v.AskApproval()
-		answer, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
-		if strings.TrimSpace(answer) != "yes" {
-			a.p.Errorf("", "apply cancelled; nothing was changed")
-			return ExitError
-		}
+	if saved == nil && !f.autoApprove && !a.approved(run) {
+		return ExitError
 	}
 	run.v.Applying()
 	res := s.Apply(ctx, apply.Options{Parallelism: f.parallelism, Clusters: f.clusters, Wait: waitOrSkip(f.wait),
@@ -661,6 +614,80 @@ func (a *app) apply(f applyFlags, run *applyRun) int {
 		return ExitError
 	}
 	return ExitOK
+}
+
+// openPlanFile reads the saved plan of f.planFile, takes the manifests,
+// targets and options it was made with into f, and checks that the
+// manifests are still the bytes it was made from. It reports why not.
+func (a *app) openPlanFile(f *applyFlags) (*apply.PlanFile, bool) {
+	pf, err := apply.ReadPlanFile(f.planFile)
+	if err != nil {
+		a.p.Errorf("make a new one with connectsync plan -out FILE", "apply: %v", err)
+		return nil, false
+	}
+	f.files, f.targets, f.restartFailed, f.workersDir = pf.Manifests, pf.Targets, pf.RestartFailed, pf.WorkersDir
+	digest, err := apply.ManifestDigest(f.files)
+	if err != nil || digest != pf.ManifestDigest {
+		a.p.Errorf("plan again with connectsync plan -out FILE", "apply: the manifests changed since the plan was made")
+		return nil, false
+	}
+	return pf, true
+}
+
+// lockHint is what to do about a cluster lock that could not be taken.
+func lockHint(err error) string {
+	var dirErr *apply.LockDirError
+	switch {
+	case errors.As(err, &dirErr):
+		// Waiting does not help when the lock directory is unusable.
+		return dirErr.Hint
+	case !errors.Is(err, apply.ErrLocked):
+		// No other apply holds it: the lock could not be taken at all.
+		return "check that the lock directory is yours and writable, or set CONNECTSYNC_LOCK_DIR to one that is"
+	}
+	return "wait for it to finish; the lock frees itself when that process exits"
+}
+
+// planStillHolds reports whether the saved plan is still the plan of the
+// live state just read, its secrets included; it reports why not.
+func (a *app) planStillHolds(saved *apply.PlanFile, s *apply.Session) bool {
+	stale := saved.Stale(apply.SaveChanges(s.Plan))
+	if len(saved.SecretMACs) > 0 || apply.HasSensitive(s.Plan) {
+		const hint = "apply a plan as the user and on the machine that made it, or share the key with " + apply.PlanKeyEnv
+		key, err := a.planKey(false)
+		switch {
+		case err != nil && len(saved.SecretMACs) > 0:
+			a.p.Errorf(hint, "apply: cannot check the plan's secrets: %v", err)
+			return false
+		case err == nil && saved.PlanKeyID != "" && key.ID != saved.PlanKeyID:
+			a.p.Errorf(hint, "apply: the plan was made with another plan key; its secrets cannot be checked")
+			return false
+		case err == nil:
+			stale = append(stale, saved.StaleSecrets(key.SecretMACs(s.Plan))...)
+		}
+	}
+	if len(stale) > 0 {
+		a.p.Errorf("plan again with connectsync plan -out FILE", "apply: the saved plan is stale:\n  %s", strings.Join(stale, "\n  "))
+		return false
+	}
+	return true
+}
+
+// approved asks on the terminal whether to apply; only "yes" is taken.
+// Without a terminal it refuses to ask.
+func (a *app) approved(run *applyRun) bool {
+	if !a.env.StdinIsTTY {
+		a.p.Errorf("pass --auto-approve, or apply a saved plan: connectsync plan -out FILE, then connectsync apply FILE",
+			"apply: refusing to ask for confirmation without a terminal")
+		return false
+	}
+	run.v.AskApproval()
+	answer, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
+	if strings.TrimSpace(answer) != "yes" {
+		a.p.Errorf("", "apply cancelled; nothing was changed")
+		return false
+	}
+	return true
 }
 
 // refuse checks the guardrails, and reports each one the plan breaks.
