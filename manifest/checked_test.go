@@ -2,6 +2,7 @@ package manifest_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -96,7 +97,7 @@ type rendered struct {
 func configs(r *manifest.Rendered) []rendered {
 	var out []rendered
 	add := func(object string, c *manifest.Config) {
-		out = append(out, rendered{object, c.Values, c.Sensitive, c.From})
+		out = append(out, rendered{object, c.Values, c.Sensitive, maps.Collect(c.Fields())})
 	}
 	for _, w := range r.Workers {
 		add(fmt.Sprintf("worker %s %p", w.Worker.Name, w.Worker), w.Props)

@@ -33,7 +33,7 @@ type connectChecker struct {
 }
 
 func (c *connectChecker) errorf(key, hint, format string, args ...any) {
-	loc := c.cfg.From[key]
+	loc, _ := c.cfg.From(key)
 	c.diags = append(c.diags, Diagnostic{Severity: Error, Pos: loc.Pos, Path: loc.Path,
 		Message: fmt.Sprintf(format, args...), Hint: hint})
 }
@@ -58,7 +58,7 @@ func CheckConnect(cfg *Config) Diagnostics {
 	c.errorHandling()
 	c.aliases("transforms")
 	c.aliases("predicates")
-	if v, ok := c.get("tasks.max"); ok && !strings.HasSuffix(cfg.From["tasks.max"].Path, "tasksMax") {
+	if v, ok := c.get("tasks.max"); ok && !strings.HasSuffix(cfg.rel("tasks.max"), "tasksMax") {
 		// A typed tasksMax is checked, with its own message, by Validate.
 		if n, err := strconv.ParseInt(v, 10, 32); err != nil || n < 1 {
 			c.errorf("tasks.max", "use a whole number of 1 or more", "tasks.max must be an integer >= 1, got %q", v)
@@ -77,8 +77,9 @@ func (c *connectChecker) topics() {
 	topics, hasTopics := c.get("topics")
 	regex, hasRegex := c.get("topics.regex")
 	if hasTopics && hasRegex {
+		at, _ := c.cfg.From("topics")
 		c.errorf("topics.regex", "keep one of them: a sink reads either a list of topics or the topics a regex matches",
-			"topics and topics.regex are mutually exclusive, but both are set (topics at %s)", c.cfg.From["topics"].Pos)
+			"topics and topics.regex are mutually exclusive, but both are set (topics at %s)", at.Pos)
 	}
 	dlq, ok := c.get("errors.deadletterqueue.topic.name")
 	if !ok {

@@ -120,7 +120,7 @@ func (c *dsChecker) at(key string, sev Severity, hint, format string, args ...an
 }
 
 func (c *dsChecker) add(key, listedTopic string, sev Severity, hint, format string, args ...any) {
-	loc := c.cfg.From[key]
+	loc, _ := c.cfg.From(key)
 	c.diags = append(c.diags, dsDiagnostic{Diagnostic{Severity: sev, Pos: loc.Pos, Path: loc.Path,
 		Message: fmt.Sprintf(format, args...), Hint: hint}, listedTopic})
 }
@@ -326,7 +326,7 @@ func (c *dsChecker) topics() {
 func (c *dsChecker) missingMapping(key, setting string, t TableRef) {
 	msg := fmt.Sprintf("table %s.%s of topic %q has no mapping", t.Keyspace, t.Table, t.Topic)
 	hint := "add mapping: column=field, ..."
-	loc := c.cfg.From[key]
+	loc, _ := c.cfg.From(key)
 	if table, ok := strings.CutSuffix(loc.Path, "."+setting); ok && c.cfg.Origin.Src != nil {
 		path := table + ".mapping"
 		c.diags = append(c.diags, dsDiagnostic{Diagnostic: Diagnostic{Severity: Error, Pos: c.cfg.Origin.Src.At(path), Path: path,

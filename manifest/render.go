@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"net"
 	"net/url"
@@ -14,20 +15,80 @@ import (
 
 // Config is a rendered set of string keys: a worker's properties or a
 // connector's config. It remembers, for every key, the manifest field it came
-// from and whether its value is a secret.
+// from (From) and whether its value is a secret.
 type Config struct {
 	Values map[string]string
-	// Sensitive marks keys whose value must never be shown.
+	// Sensitive marks keys whose value must never be shown. It is nil
+	// when no value is a secret.
 	Sensitive map[string]bool
-	// From maps each key to the manifest field it was rendered from.
-	From map[string]Loc
 	// Origin is the object the config was rendered for.
 	Origin Origin
+
+	// fields are the keys in the order they were set, each with the field
+	// it came from: the path and position are worked out only when asked
+	// for (From), for a diagnostic or a plan line, not for every key of
+	// thousands of sinks.
+	fields []field
 
 	// refs are the Values the config was rendered from, in the order they
 	// were resolved, so that a config rendered with secrets unresolved
 	// can be resolved later without rendering it again (Checked.Render).
 	refs []valueRef
+}
+
+// field is where a key came from: the field from of the object o, or,
+// when sub is not negative, the entry key[sub:] of the map at from (a
+// key of config: or properties:), whose path is joined only when needed.
+type field struct {
+	key  string
+	from string
+	sub  int
+	o    *Origin
+}
+
+func (f *field) loc() Loc {
+	rel := f.from
+	if f.sub >= 0 {
+		rel = joinPath(f.from, f.key[f.sub:])
+	}
+	return Loc{Path: f.o.FieldPath(rel), Pos: f.o.At(rel)}
+}
+
+// From returns the manifest field a key was rendered from, and whether
+// the key is set.
+func (c *Config) From(key string) (Loc, bool) {
+	for i := range c.fields {
+		if c.fields[i].key == key {
+			return c.fields[i].loc(), true
+		}
+	}
+	return Loc{}, false
+}
+
+// rel returns the field a key was rendered from, relative to its object,
+// without working out its position: "" when the key is not set.
+func (c *Config) rel(key string) string {
+	for i := range c.fields {
+		if f := &c.fields[i]; f.key == key {
+			if f.sub >= 0 {
+				return joinPath(f.from, f.key[f.sub:])
+			}
+			return f.from
+		}
+	}
+	return ""
+}
+
+// Fields yields every key with the manifest field it was rendered from,
+// in the order the keys were set.
+func (c *Config) Fields() iter.Seq2[string, Loc] {
+	return func(yield func(string, Loc) bool) {
+		for i := range c.fields {
+			if !yield(c.fields[i].key, c.fields[i].loc()) {
+				return
+			}
+		}
+	}
 }
 
 // valueRef is a key set from a Value, or a Value for a key already set
@@ -96,19 +157,15 @@ func (Unresolved) Resolve(v Value) (string, error) {
 
 // builder collects the keys of one Config and reports a key set twice.
 type builder struct {
-	origin Origin
+	origin *Origin
 	cfg    *Config
 	res    Resolver
 	diags  Diagnostics
 }
 
 func newBuilder(o Origin, res Resolver) *builder {
-	return &builder{
-		origin: o,
-		cfg: &Config{Values: map[string]string{}, Sensitive: map[string]bool{},
-			From: map[string]Loc{}, Origin: o},
-		res: res,
-	}
+	cfg := &Config{Values: map[string]string{}, Origin: o}
+	return &builder{origin: &cfg.Origin, cfg: cfg, res: res}
 }
 
 func (b *builder) loc(from string) Loc {
@@ -116,21 +173,23 @@ func (b *builder) loc(from string) Loc {
 }
 
 func (b *builder) set(key, from, value string) {
-	b.setAt(key, b.loc(from), value)
+	b.setField(field{key: key, from: from, sub: -1, o: b.origin}, value)
 }
 
-func (b *builder) setAt(key string, at Loc, value string) {
-	if prev, dup := b.cfg.From[key]; dup {
+func (b *builder) setField(f field, value string) {
+	if _, dup := b.cfg.Values[f.key]; dup {
+		prev, _ := b.cfg.From(f.key)
+		at := f.loc()
 		b.diags = append(b.diags, Diagnostic{
 			Pos:     at.Pos,
 			Path:    at.Path,
-			Message: fmt.Sprintf("%s is already set by %s", key, prev.Path),
+			Message: fmt.Sprintf("%s is already set by %s", f.key, prev.Path),
 			Hint:    "set it in one place only",
 		})
 		return
 	}
-	b.cfg.Values[key] = value
-	b.cfg.From[key] = at
+	b.cfg.Values[f.key] = value
+	b.cfg.fields = append(b.cfg.fields, f)
 }
 
 func (b *builder) str(key, from, value string) {
@@ -158,22 +217,30 @@ func (b *builder) boolp(key, from string, v *bool) {
 }
 
 func (b *builder) value(key, from string, v Value) {
+	b.valueAt(field{key: key, from: from, sub: -1, o: b.origin}, v)
+}
+
+// valueAt sets f.key from v, written at f.
+func (b *builder) valueAt(f field, v Value) {
 	if v.IsZero() {
 		return
 	}
-	ref := valueRef{key: key, v: v}
-	if _, dup := b.cfg.From[key]; dup {
-		at := b.loc(from)
+	ref := valueRef{key: f.key, v: v}
+	if _, dup := b.cfg.Values[f.key]; dup {
+		at := f.loc()
 		ref.dup = &at
 	}
 	b.cfg.refs = append(b.cfg.refs, ref)
-	s, d := resolve(b.res, v, func() Loc { return b.loc(from) })
+	s, d := resolve(b.res, v, f.loc)
 	if d != nil {
 		b.diags = append(b.diags, *d)
 	}
-	b.set(key, from, s)
+	b.setField(f, s)
 	if v.IsSecret() {
-		b.cfg.Sensitive[key] = true
+		if b.cfg.Sensitive == nil {
+			b.cfg.Sensitive = map[string]bool{}
+		}
+		b.cfg.Sensitive[f.key] = true
 	}
 }
 
@@ -201,22 +268,28 @@ func resolve(res Resolver, v Value, where func() Loc) (string, *Diagnostic) {
 // resolved returns c with the values of its keys that were set from a
 // Value resolved again with res: c as RenderSink would have rendered it
 // with res, when c was rendered with Unresolved. c is not changed; the
-// copy shares its Sensitive and From.
+// copy shares its Sensitive and fields, and its Values too unless a value
+// resolves to other text (a secret): a Config's Values are never written
+// once it is rendered.
 func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
 	out := *c
-	out.Values = maps.Clone(c.Values)
+	cloned := false
 	var diags Diagnostics
 	for _, r := range c.refs {
 		s, d := resolve(res, r.v, func() Loc {
 			if r.dup != nil {
 				return *r.dup
 			}
-			return c.From[r.key]
+			l, _ := c.From(r.key)
+			return l
 		})
 		if d != nil {
 			diags = append(diags, *d)
 		}
-		if r.dup == nil {
+		if r.dup == nil && out.Values[r.key] != s {
+			if !cloned {
+				out.Values, cloned = maps.Clone(c.Values), true
+			}
 			out.Values[r.key] = s
 		}
 	}
@@ -225,7 +298,7 @@ func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
 
 func (b *builder) values(prefix, from string, m map[string]Value) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		b.value(prefix+k, joinPath(from, k), m[k])
+		b.valueAt(field{key: prefix + k, from: from, sub: len(prefix), o: b.origin}, m[k])
 	}
 }
 
@@ -284,7 +357,7 @@ func RenderWorker(c *Cluster, w *Worker, res Resolver) (*Config, Diagnostics) {
 // withOrigin returns a builder that adds to the same Config, tracing keys to
 // fields of another object.
 func (b *builder) withOrigin(o Origin) *builder {
-	return &builder{origin: o, cfg: b.cfg, res: b.res}
+	return &builder{origin: &o, cfg: b.cfg, res: b.res}
 }
 
 // advertised returns the REST host and port other workers use to reach w:

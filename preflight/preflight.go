@@ -229,7 +229,7 @@ func verdictFindings(t target, v *connect.Validation) []diff.Finding {
 // the field: "sinks[0].tasksMax (tasks.max)". A key the manifest does not
 // set (one the worker requires) is placed at the sink.
 func locate(d *apply.Desired, key string) (manifest.Pos, string) {
-	loc, ok := d.Config.From[key]
+	loc, ok := d.Config.From(key)
 	if !ok || loc.Path == "" {
 		return d.Sink.At("name"), fmt.Sprintf("%s: %s (not set by the manifest)", d.Sink.Path, key)
 	}

@@ -433,9 +433,9 @@ func setList(m map[string]bool) string {
 // table came from raw config: keys.
 func tableField(d *apply.Desired, tr manifest.TableRef, field string) manifest.Pos {
 	key := tr.Prefix() + "mapping"
-	loc, ok := d.Config.From[key]
+	loc, ok := d.Config.From(key)
 	if !ok {
-		for k, l := range d.Config.From {
+		for k, l := range d.Config.Fields() {
 			if strings.HasPrefix(k, tr.Prefix()) {
 				key, loc, ok = k, l, true
 				break
@@ -447,8 +447,8 @@ func tableField(d *apply.Desired, tr manifest.TableRef, field string) manifest.P
 	}
 	setting := strings.TrimPrefix(key, tr.Prefix())
 	if base, typed := strings.CutSuffix(loc.Path, "."+setting); typed && !strings.HasPrefix(loc.Path, d.Sink.FieldPath("config")) && d.Sink.Src != nil {
-		if k := tr.Prefix() + field; d.Config.From[k].Path != "" {
-			return d.Config.From[k].Pos
+		if l, _ := d.Config.From(tr.Prefix() + field); l.Path != "" {
+			return l.Pos
 		}
 		return d.Sink.Src.At(base + "." + field)
 	}
