@@ -243,8 +243,8 @@ func (r *sinkResult) Check() []string {
 type liveSecrets map[string]string
 
 func (l liveSecrets) Resolve(v manifest.Value) (string, error) {
-	if v.SecretEnv != "" {
-		return l[v.SecretEnv], nil
+	if v.SecretEnv() != "" {
+		return l[v.SecretEnv()], nil
 	}
 	return v.Text, nil
 }
@@ -310,7 +310,7 @@ func (im *sinkImport) value(k, v string) manifest.Value {
 	env := im.namer.Name(im.c.Name, k)
 	im.res.Secrets = append(im.res.Secrets, Secret{Env: env, Subject: im.subject(), Key: k, Masked: diff.IsMask(v)})
 	im.res.secretValues[env] = v
-	return manifest.Value{SecretEnv: env}
+	return manifest.EnvSecret(env)
 }
 
 // isSecret reports whether the live value of k is written as a secret

@@ -114,7 +114,7 @@ func importCluster(name string, files []WorkerFile, namer *envNamer) *clusterRes
 			env := namer.Name(append(parts, k)...)
 			res.Secrets = append(res.Secrets, Secret{Env: env, Subject: subject, Key: k})
 			res.secretValues[env] = v
-			return manifest.Value{SecretEnv: env}
+			return manifest.EnvSecret(env)
 		}
 	}
 

@@ -112,15 +112,15 @@ func addList(m *yaml.Node, key string, items []string) {
 // {secretEnv: NAME}.
 func valueNode(v manifest.Value) *yaml.Node {
 	switch {
-	case v.SecretEnv != "":
+	case v.SecretEnv() != "":
 		m := mapping()
 		m.Style = yaml.FlowStyle
-		add(m, "secretEnv", str(v.SecretEnv))
+		add(m, "secretEnv", str(v.SecretEnv()))
 		return m
-	case v.SecretFile != "":
+	case v.SecretFile() != "":
 		m := mapping()
 		m.Style = yaml.FlowStyle
-		add(m, "secretFile", str(v.SecretFile))
+		add(m, "secretFile", str(v.SecretFile()))
 		return m
 	}
 	return str(v.Text)

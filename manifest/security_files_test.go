@@ -89,7 +89,7 @@ func TestSecuritySecretFileReadsRegularFilesOnly(t *testing.T) {
 			var got string
 			go func() {
 				var err error
-				got, err = manifest.Value{SecretFile: c.path}.Resolve(func(string) (string, bool) { return "", false })
+				got, err = manifest.FileSecret(c.path).Resolve(func(string) (string, bool) { return "", false })
 				done <- err
 			}()
 			var err error

@@ -16,12 +16,15 @@ type Source struct {
 	// column only, the file being File (a manifest of thousands of sinks
 	// records tens of thousands of them).
 	pos map[string]lineCol
+	// at is File and Dir for the Values decoded from the file, shared by
+	// all of them.
+	at *valueFile
 }
 
 type lineCol struct{ line, col int32 }
 
 func newSource(file, dir string) *Source {
-	return &Source{File: file, Dir: dir, pos: map[string]lineCol{}}
+	return &Source{File: file, Dir: dir, pos: map[string]lineCol{}, at: &valueFile{file: file, dir: dir}}
 }
 
 func (s *Source) nodePos(n *yaml.Node) Pos {

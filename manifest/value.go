@@ -23,29 +23,78 @@ import (
 // which passes through untouched for the worker to resolve. A secret file's
 // trailing newline is dropped; a relative path is relative to the manifest.
 type Value struct {
-	Text       string
-	SecretEnv  string
-	SecretFile string
-	pos        Pos
-	dir        string
+	// A Value is 40 bytes: a manifest of thousands of sinks holds one per
+	// key of every config: map, and a map's slots are as large as its
+	// values. The secret reference is behind a pointer (nil for plain
+	// text), and where the value was written is a line and a column, the
+	// file being shared by every value of the file.
+
+	Text   string
+	secret *secretRef
+	at     *valueFile
+	line   int32
+	col    int32
+}
+
+// secretRef is a secret reference: one of env and file is set.
+type secretRef struct{ env, file string }
+
+// valueFile is the file a Value was written in, and the directory a
+// relative secret file is resolved against.
+type valueFile struct{ file, dir string }
+
+// EnvSecret returns a reference to the secret in environment variable
+// name.
+func EnvSecret(name string) Value { return Value{secret: &secretRef{env: name}} }
+
+// FileSecret returns a reference to the secret in the file at path,
+// relative to the working directory unless absolute.
+func FileSecret(path string) Value { return Value{secret: &secretRef{file: path}} }
+
+// SecretEnv returns the variable a secretEnv reference names, or "".
+func (v Value) SecretEnv() string {
+	if v.secret == nil {
+		return ""
+	}
+	return v.secret.env
+}
+
+// SecretFile returns the path a secretFile reference names, or "".
+func (v Value) SecretFile() string {
+	if v.secret == nil {
+		return ""
+	}
+	return v.secret.file
 }
 
 // IsSecret reports whether the value is a secret reference.
-func (v Value) IsSecret() bool { return v.SecretEnv != "" || v.SecretFile != "" }
+func (v Value) IsSecret() bool { return v.SecretEnv() != "" || v.SecretFile() != "" }
 
 // IsZero reports whether the value was never set.
 func (v Value) IsZero() bool { return v == Value{} }
 
 // Pos returns where the value was written.
-func (v Value) Pos() Pos { return v.pos }
+func (v Value) Pos() Pos {
+	if v.at == nil {
+		return Pos{}
+	}
+	return Pos{File: v.at.file, Line: int(v.line), Col: int(v.col)}
+}
+
+func (v Value) dir() string {
+	if v.at == nil {
+		return ""
+	}
+	return v.at.dir
+}
 
 // Ref describes a secret reference without its value, for messages.
 func (v Value) Ref() string {
 	switch {
-	case v.SecretEnv != "":
-		return "secretEnv " + v.SecretEnv
-	case v.SecretFile != "":
-		return "secretFile " + v.SecretFile
+	case v.SecretEnv() != "":
+		return "secretEnv " + v.SecretEnv()
+	case v.SecretFile() != "":
+		return "secretFile " + v.SecretFile()
 	}
 	return ""
 }
@@ -57,16 +106,16 @@ type Env func(name string) (string, bool)
 // environment or its file.
 func (v Value) Resolve(env Env) (string, error) {
 	switch {
-	case v.SecretEnv != "":
-		s, ok := env(v.SecretEnv)
+	case v.SecretEnv() != "":
+		s, ok := env(v.SecretEnv())
 		if !ok {
-			return "", fmt.Errorf("environment variable %s is not set", v.SecretEnv)
+			return "", fmt.Errorf("environment variable %s is not set", v.SecretEnv())
 		}
 		return s, nil
-	case v.SecretFile != "":
-		path := v.SecretFile
+	case v.SecretFile() != "":
+		path := v.SecretFile()
 		if !filepath.IsAbs(path) {
-			path = filepath.Join(v.dir, path)
+			path = filepath.Join(v.dir(), path)
 		}
 		b, err := readSecretFile(path)
 		if err != nil {
@@ -165,8 +214,7 @@ func fileKind(m fs.FileMode) string {
 }
 
 func (v *Value) decodeNode(d *decoder, n *yaml.Node, path string) {
-	v.pos = d.src.nodePos(n)
-	v.dir = d.src.Dir
+	v.at, v.line, v.col = d.src.at, int32(n.Line), int32(n.Column)
 	switch n.Kind {
 	case yaml.ScalarNode:
 		v.Text = n.Value
@@ -183,9 +231,9 @@ func (v *Value) decodeNode(d *decoder, n *yaml.Node, path string) {
 		}
 		switch kn.Value {
 		case "secretEnv":
-			v.SecretEnv = vn.Value
+			v.secret = &secretRef{env: vn.Value}
 		case "secretFile":
-			v.SecretFile = vn.Value
+			v.secret = &secretRef{file: vn.Value}
 		default:
 			d.errorf(kn, path, "write {secretEnv: NAME} or {secretFile: PATH}",
 				"unknown secret reference %q", kn.Value)

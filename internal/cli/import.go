@@ -339,7 +339,7 @@ func restFromFlags(f importFlags) manifest.REST {
 	if f.user != "" {
 		r.Auth = &manifest.BasicAuth{Username: manifest.Value{Text: f.user}}
 		if f.passwordEnv != "" {
-			r.Auth.Password = manifest.Value{SecretEnv: f.passwordEnv}
+			r.Auth.Password = manifest.EnvSecret(f.passwordEnv)
 		}
 	}
 	for _, h := range f.headers {

@@ -78,7 +78,7 @@ func TestRestFromFlags(t *testing.T) {
 	if r.TLS != (manifest.RESTTLS{CAFile: "ca.pem", CertFile: "c.pem", KeyFile: "k.pem", InsecureSkipVerify: true}) {
 		t.Errorf("TLS = %+v", r.TLS)
 	}
-	if r.Auth == nil || r.Auth.Username.Text != "admin" || r.Auth.Password.SecretEnv != "CONNECT_PW" {
+	if r.Auth == nil || r.Auth.Username.Text != "admin" || r.Auth.Password.SecretEnv() != "CONNECT_PW" {
 		t.Errorf("auth = %+v", r.Auth)
 	}
 	if len(r.Headers) != 2 || r.Headers["X-Team"].Text != "data" || r.Headers["X-Env"].Text != "prod" {
