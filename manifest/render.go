@@ -267,10 +267,10 @@ func resolve(res Resolver, v Value, where func() Loc) (string, *Diagnostic) {
 
 // resolved returns c with the values of its keys that were set from a
 // Value resolved again with res: c as RenderSink would have rendered it
-// with res, when c was rendered with Unresolved. c is not changed; the
-// copy shares its Sensitive and fields, and its Values too unless a value
-// resolves to other text (a secret): a Config's Values are never written
-// once it is rendered.
+// with res, when c was rendered with Unresolved. c is not changed: when
+// no value resolves to other text (no secret) it is c itself, else a copy
+// that shares its Sensitive and fields. A Config is never written once
+// it is rendered.
 func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
 	out := *c
 	cloned := false
@@ -292,6 +292,9 @@ func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
 			}
 			out.Values[r.key] = s
 		}
+	}
+	if !cloned {
+		return c, diags
 	}
 	return &out, diags
 }
