@@ -141,7 +141,11 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 				})
 			}
 		}
-		p.Changes = append(p.Changes, changes...)
+		if p.Changes == nil {
+			p.Changes = changes // no copy of thousands of changes
+		} else {
+			p.Changes = append(p.Changes, changes...)
+		}
 		s.versionFindings(cs, changes)
 	}
 	s.planWorkerFiles(r, o)
@@ -160,15 +164,23 @@ func toDiffConnector(c connect.Connector) diff.Connector {
 // sensitiveKeys is every key of a sink's config that must not be shown: the
 // values that came from secret references, the DataStax sink's passwords,
 // the keys the plugin types as PASSWORD, and keys whose name says secret.
+// It is nil when there is none: a plan of thousands of sinks without
+// secrets holds no map per sink.
 func sensitiveKeys(cfg *manifest.Config, pluginPasswords map[string]bool) map[string]bool {
-	out := map[string]bool{}
+	var out map[string]bool
+	mark := func(k string) {
+		if out == nil {
+			out = map[string]bool{}
+		}
+		out[k] = true
+	}
 	for k := range cfg.Values {
 		if cfg.Sensitive[k] || pluginPasswords[k] || manifest.IsDataStaxPassword(k) || manifest.LooksSensitive(k) {
-			out[k] = true
+			mark(k)
 		}
 	}
 	for k := range pluginPasswords {
-		out[k] = true
+		mark(k)
 	}
 	return out
 }

@@ -72,8 +72,11 @@ type SinkOptions struct {
 // It returns a change for every desired sink (no-op ones included) and for
 // every live connector that prune deletes.
 func PlanSinks(cluster string, desired []Sink, live map[string]Connector, o SinkOptions) []Change {
-	var out []Change
-	declared := map[string]bool{}
+	var out []Change // nil when there is no change at all
+	if len(desired) > 0 {
+		out = make([]Change, 0, len(desired))
+	}
+	declared := make(map[string]bool, len(desired))
 	for _, s := range desired {
 		declared[s.Name] = true
 		c, exists := live[s.Name]
