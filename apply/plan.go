@@ -74,7 +74,7 @@ func (o PlanOptions) targeted(r object.Ref) bool {
 
 // BuildPlan compares the rendered manifest with the clusters' live state.
 func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*ClusterState, o PlanOptions) *Session {
-	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: map[object.Ref]*Desired{}, Workers: map[object.Ref]*WorkerDesired{}}
+	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: make(map[object.Ref]*Desired, len(r.Sinks)), Workers: map[object.Ref]*WorkerDesired{}}
 	p := s.Plan
 	for _, c := range m.Clusters {
 		cs := live[c.Name]
@@ -82,7 +82,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 			continue
 		}
 		s.planWorkersFindings(c, cs)
-		var desired []diff.Sink
+		desired := make([]diff.Sink, 0, len(r.Sinks))
 		var blocked []string
 		for _, rs := range r.Sinks {
 			sk := rs.Sink
@@ -119,7 +119,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 			})
 			continue
 		}
-		liveConns := map[string]diff.Connector{}
+		liveConns := make(map[string]diff.Connector, len(cs.Connectors))
 		for name, conn := range cs.Connectors {
 			if len(o.Targets) > 0 && !o.targeted(object.SinkRef(c.Name, name)) {
 				continue

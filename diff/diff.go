@@ -5,7 +5,6 @@
 package diff
 
 import (
-	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -128,16 +127,38 @@ func (r Rules) Normalize(cfg map[string]string) map[string]string {
 	return out
 }
 
+// equal reports whether two configs are equal but for the keys the rules
+// ignore: maps.Equal of their Normalize, without the copies.
+func (r Rules) equal(before, after map[string]string) bool {
+	n := 0
+	for k, v := range before {
+		if r.ignored(k) {
+			continue
+		}
+		n++
+		if w, ok := after[k]; !ok || w != v {
+			return false
+		}
+	}
+	for k := range after {
+		if !r.ignored(k) {
+			n--
+		}
+	}
+	return n == 0
+}
+
 // Configs compares a live config (before) with a desired one (after) and
 // returns the differing keys, sorted, and the keys whose live value is a
 // mask and so could not be compared.
 func Configs(before, after map[string]string, r Rules) (fields []Field, unverifiable []string) {
-	b, a := r.Normalize(before), r.Normalize(after)
-	if maps.Equal(b, a) {
+	if r.equal(before, after) {
 		// The common case, every connector of a no-change plan: go-cmp's
-		// walk finds nothing here, at many times the cost.
+		// walk finds nothing here, at many times the cost, and neither
+		// config is copied.
 		return nil, nil
 	}
+	b, a := r.Normalize(before), r.Normalize(after)
 	rep := &reporter{}
 	cmp.Equal(b, a, cmp.Reporter(rep))
 	for _, d := range rep.diffs {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/connectsync/connectsync/object"
 )
@@ -186,14 +187,18 @@ func Fingerprint(cfg map[string]string, state object.State, sensitive func(strin
 	if cfg == nil && state == object.StateAbsent {
 		return "absent"
 	}
-	keys := make([]string, 0, len(cfg))
+	// A plan fingerprints every connector: the keys and the bytes hashed
+	// are built in buffers reused from one call to the next.
+	sc := fingerprintScratch.Get().(*fingerprintBufs)
+	defer fingerprintScratch.Put(sc)
+	keys := sc.keys[:0]
 	for k := range cfg {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	// The bytes of fmt's "%q=%q\n" per key, built without fmt: a plan
 	// fingerprints every connector, and fmt was most of it.
-	var b []byte
+	b := sc.b[:0]
 	for _, k := range keys {
 		v := cfg[k]
 		if sensitive != nil && sensitive(k) {
@@ -208,8 +213,17 @@ func Fingerprint(cfg map[string]string, state object.State, sensitive func(strin
 	b = strconv.AppendQuote(b, string(state))
 	b = append(b, '\n')
 	sum := sha256.Sum256(b)
+	clear(keys)
+	sc.keys, sc.b = keys, b
 	return hex.EncodeToString(sum[:8])
 }
+
+type fingerprintBufs struct {
+	keys []string
+	b    []byte
+}
+
+var fingerprintScratch = sync.Pool{New: func() any { return new(fingerprintBufs) }}
 
 // Severity of a Finding.
 type Severity string
