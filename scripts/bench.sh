@@ -5,10 +5,10 @@
 #   figure                                   floor
 #   no-change plan, N=100 and N=500          one curl of GET /connectors?expand=info&expand=status
 #   peak RSS of that plan                    (absolute; the goal is <= 40 MB at N=5000)
-#   render -o of 1000 DataStax sinks         cp -r of the files it wrote
+#   render -o of 1000 DataStax sinks         cp -r of the files it wrote (on disk, and in tmpfs)
 #   validate of 1000 and 10,000 sinks        (absolute; scaling 1000 -> 10,000)
 #   apply of 200 config changes              the same 200 PUTs by curl, 8 at a time
-#   plan of two clusters at once             plan of the slower one alone
+#   plan of two clusters at once             plan of the slower one alone (and two curls at once)
 #   no-change plan, N=5000 (BENCH_5000=1)    one curl, on the second Connect group
 #
 # Runs against the local cluster (cluster/README.md) and its second Connect group
@@ -19,8 +19,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-7}
 # CONNECTSYNC=path measures another build (an older one, for a before/after table).
-cs=${CONNECTSYNC:-$PWD/bin/connectsync}
-[ -x "$cs" ] || go build -o "$cs" ./cmd/connectsync
+# Without it, the checkout is built first, so that a stale bin/ is never measured.
+if [ -n "${CONNECTSYNC:-}" ]; then
+	cs=$CONNECTSYNC
+else
+	cs=$PWD/bin/connectsync
+	go build -o "$cs" ./cmd/connectsync
+fi
 MAIN=http://127.0.0.1:38083
 SECOND=http://127.0.0.1:38183
 
@@ -183,6 +188,16 @@ one_a=$(col "$dir/one.a" 1) one_b=$(col "$dir/one.b" 1) two=$(col "$dir/two.a" 1
 slow=$(echo "if ($one_a > $one_b) $one_a else $one_b" | bc -l)
 row "plan, two clusters at once" "$(secs "$two")" "$(secs "$slow")" "$(ratio "$two" "$slow")" "floor: the slower cluster alone ($(secs "$one_a") local, $(secs "$one_b") second)"
 row "plan, two clusters, --clusters 1" "$(secs "$seq1")" "$(secs "$slow")" "$(ratio "$seq1" "$slow")" "one after the other, for contrast"
+# What the workers themselves pay to answer both at once, on the same cores: the two expand
+# reads by curl at once, against the slower alone. plan of two clusters cannot beat it.
+both_curls() { curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status" & curl -s -o /dev/null "$SECOND/connectors?expand=info&expand=status"; wait; }
+export -f both_curls; export MAIN SECOND
+pair curl1 curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status" -- curl -s -o /dev/null "$SECOND/connectors?expand=info&expand=status"
+rm -f "$dir/curls"
+for i in $(seq "$RUNS"); do run_timed "$dir/curls" bash -c both_curls; done
+both=$(col "$dir/curls" 1) c_main=$(col "$dir/curl1.a" 1) c_second=$(col "$dir/curl1.b" 1)
+c_slow=$(echo "if ($c_main > $c_second) $c_main else $c_second" | bc -l)
+row "two curls at once (both clusters' reads)" "$(secs "$both")" "$(secs "$c_slow")" "$(ratio "$both" "$c_slow")" "the workers' own contention: the bound of the row above"
 delete_perf "$MAIN"
 
 # --- render and validate, offline --------------------------------------------------------
@@ -219,6 +234,14 @@ for k in $(seq 1 9); do { echo "version: 1"; echo "sinks:"; datastax $((k * 1000
 pair render bash -c "rm -rf '$dir/r' && exec '$cs' render -f '$dir/ds1000' -o '$dir/r'" -- bash -c "rm -rf '$dir/c' && exec cp -r '$dir/rendered' '$dir/c'"
 p=$(col "$dir/render.a" 1) c=$(col "$dir/render.b" 1)
 row "render -o, 1000 DataStax sinks" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: cp -r of the same 1003 files"
+# The same into memory (tmpfs), where creating a file costs no disk: render's own cost.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	shm=$(mktemp -d /dev/shm/connectsync-bench.XXXXXX)
+	pair render_shm bash -c "rm -rf '$shm/r' && exec '$cs' render -f '$dir/ds1000' -o '$shm/r'" -- bash -c "rm -rf '$shm/c' && exec cp -r '$dir/rendered' '$shm/c'"
+	rm -rf "$shm"
+	p=$(col "$dir/render_shm.a" 1) c=$(col "$dir/render_shm.b" 1)
+	row "render -o, 1000 DataStax sinks, tmpfs" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: cp -r of the same files into /dev/shm (goal: 100 ms)"
+fi
 pair validate "$cs" validate -f "$dir/ds10000" -- "$cs" validate -f "$dir/ds1000"
 p=$(col "$dir/validate.a" 1) c=$(col "$dir/validate.b" 1)
 row "validate, 10,000 vs 1000 DataStax sinks" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "scaling: 10x the sinks"
