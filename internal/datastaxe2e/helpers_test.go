@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -323,6 +324,51 @@ func (e *env) deleteConnector(name string) {
 func (e *env) cleanup(name string) {
 	e.deleteConnector(name)
 	e.t.Cleanup(func() { e.deleteConnector(name) })
+}
+
+// taskLoad counts the tasks assigned to each worker, of every connector of
+// the cluster (whatever their state: the assignor balances assignments),
+// from one read of GET /connectors?expand=status; ok is false when the read
+// fails or a task is not assigned yet.
+func (e *env) taskLoad() (load map[string]int, ok bool) {
+	var all map[string]struct {
+		Status status `json:"status"`
+	}
+	if err := getJSON(e.c.WorkerURLs[0]+"/connectors?expand=status", &all); err != nil {
+		return nil, false
+	}
+	load = map[string]int{}
+	for _, c := range all {
+		for _, t := range c.Status.Tasks {
+			if t.WorkerID == "" || t.State == "UNASSIGNED" {
+				return load, false
+			}
+			load[t.WorkerID]++
+		}
+	}
+	return load, true
+}
+
+// balanced reports whether no worker of n runs two tasks more than another
+// (a worker missing from load runs none).
+func balanced(load map[string]int, n int) bool {
+	lo, hi := 0, 0
+	if len(load) == n {
+		lo = math.MaxInt
+	}
+	for _, k := range load {
+		lo, hi = min(lo, k), max(hi, k)
+	}
+	return hi-lo <= 1
+}
+
+// otherTasks is how many of load's tasks are not the ones listed in on.
+func otherTasks(load map[string]int, on []string) int {
+	n := -len(on)
+	for _, k := range load {
+		n += k
+	}
+	return n
 }
 
 // runningOn waits until the connector and n tasks are RUNNING and returns the
