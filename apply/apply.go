@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/connectsync/connectsync/manifest"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/connectsync/connectsync/connect"
 	"github.com/connectsync/connectsync/diff"
+	"github.com/connectsync/connectsync/internal/parallel"
 )
 
 // Options tune Apply.
@@ -606,7 +606,7 @@ func WriteFilesUnder(root string, files []TreeFile, workers int) error {
 	// Every directory on the way was just checked (or made): no second
 	// MkdirAll.
 	errs := make([]error, len(files))
-	parallel(len(files), workers, func(i int) {
+	parallel.For(len(files), workers, func(i int) {
 		errs[i] = writeAtomicIn(filepath.Join(root, filepath.FromSlash(files[i].Rel)), files[i].Data, files[i].Mode)
 	})
 	for _, err := range errs {
@@ -648,33 +648,4 @@ func checkDirsUnder(root, rel string, checked map[string]bool) error {
 		checked[dir] = true
 	}
 	return nil
-}
-
-// parallel calls f(0) .. f(n-1), up to workers of them at once.
-func parallel(n, workers int, f func(i int)) {
-	if workers > n {
-		workers = n
-	}
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

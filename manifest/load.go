@@ -11,9 +11,10 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/connectsync/connectsync/internal/parallel"
 )
 
 // Version is the manifest format this build reads.
@@ -38,24 +39,16 @@ func Load(paths ...string) (*Manifest, Diagnostics) {
 	// result is the same as reading them one after the other.
 	parts := make([]*Manifest, len(files))
 	partDiags := make([]Diagnostics, len(files))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			data, err := os.ReadFile(f)
-			if err != nil {
-				partDiags[i] = Diagnostics{{Pos: Pos{File: f}, Message: err.Error()}}
-				return
-			}
-			parts[i] = &Manifest{}
-			partDiags[i] = parts[i].add(f, filepath.Dir(f), data)
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(files), runtime.GOMAXPROCS(0), func(i int) {
+		f := files[i]
+		data, err := os.ReadFile(f)
+		if err != nil {
+			partDiags[i] = Diagnostics{{Pos: Pos{File: f}, Message: err.Error()}}
+			return
+		}
+		parts[i] = &Manifest{}
+		partDiags[i] = parts[i].add(f, filepath.Dir(f), data)
+	})
 	for i, part := range parts {
 		diags = append(diags, partDiags[i]...)
 		if part == nil {

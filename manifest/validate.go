@@ -9,9 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"github.com/connectsync/connectsync/internal/parallel"
 	"github.com/connectsync/connectsync/object"
 )
 
@@ -619,25 +618,7 @@ func checkSinks(sinks []*Sink) []sinkChecks {
 			c.dataStax = checkDataStax(c.cfg)
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(sinks))
-	if workers <= 1 {
-		for i := range sinks {
-			check(i)
-		}
-		return out
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(sinks); i = int(next.Add(1)) - 1 {
-				check(i)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(sinks), runtime.GOMAXPROCS(0), check)
 	return out
 }
 
