@@ -3,7 +3,6 @@ package manifest_test
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	"github.com/connectsync/connectsync/manifest"
@@ -48,23 +47,8 @@ func FuzzPreview(f *testing.F) {
 		if ds.HasErrors() || manifest.Validate(full).HasErrors() {
 			return
 		}
-		if len(pre.Clusters) != len(full.Clusters) || len(pre.Workers) != len(full.Workers) {
-			t.Fatalf("the preview has %d clusters and %d workers, Load %d and %d",
-				len(pre.Clusters), len(pre.Workers), len(full.Clusters), len(full.Workers))
-		}
-		for i := range full.Clusters {
-			a, b := *pre.Clusters[i], *full.Clusters[i]
-			a.Src, b.Src = nil, nil
-			if !reflect.DeepEqual(a, b) {
-				t.Fatalf("cluster %q: the preview differs from Load", b.Name)
-			}
-		}
-		for i := range full.Workers {
-			a, b := *pre.Workers[i], *full.Workers[i]
-			a.Src, b.Src = nil, nil
-			if !reflect.DeepEqual(a, b) {
-				t.Fatalf("worker %q: the preview differs from Load", b.Name)
-			}
+		if why := manifest.PreviewDiffers(pre, full); why != "" {
+			t.Fatal(why)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -68,24 +69,11 @@ func TestPreviewMatchesLoad(t *testing.T) {
 	if pre == nil {
 		t.Fatal("no preview of examples/production.yaml")
 	}
-	// The Origins' sources differ (the preview's records fewer paths);
-	// everything else must be equal.
-	for i := range full.Clusters {
-		a, b := *pre.Clusters[i], *full.Clusters[i]
-		a.Src, b.Src = nil, nil
-		if !reflect.DeepEqual(a, b) {
-			t.Errorf("cluster %s: the preview differs from Load", b.Name)
-		}
+	if why := PreviewDiffers(pre, full); why != "" {
+		t.Fatal(why)
 	}
-	for i := range full.Workers {
-		a, b := *pre.Workers[i], *full.Workers[i]
-		a.Src, b.Src = nil, nil
-		if !reflect.DeepEqual(a, b) {
-			t.Errorf("worker %s: the preview differs from Load", b.Name)
-		}
-	}
-	if len(pre.Clusters) != len(full.Clusters) || len(pre.Workers) != len(full.Workers) || len(pre.Workers) == 0 {
-		t.Fatalf("the preview has %d clusters and %d workers, Load %d and %d", len(pre.Clusters), len(pre.Workers), len(full.Clusters), len(full.Workers))
+	if len(pre.Workers) == 0 {
+		t.Fatal("the preview has no workers")
 	}
 	if len(pre.Sinks) != 0 {
 		t.Fatal("the preview decoded sinks")
@@ -102,4 +90,30 @@ func TestPreviewMatchesLoad(t *testing.T) {
 			t.Errorf("%s: previewed, want nil", name)
 		}
 	}
+}
+
+// PreviewDiffers says how a preview's clusters and workers differ from
+// those Load read, or "" when they are the same. The Origins' sources
+// differ (the preview's records fewer paths); everything else must be
+// equal. Exported for FuzzPreview, in package manifest_test.
+func PreviewDiffers(pre, full *Manifest) string {
+	if len(pre.Clusters) != len(full.Clusters) || len(pre.Workers) != len(full.Workers) {
+		return fmt.Sprintf("the preview has %d clusters and %d workers, Load %d and %d",
+			len(pre.Clusters), len(pre.Workers), len(full.Clusters), len(full.Workers))
+	}
+	for i := range full.Clusters {
+		a, b := *pre.Clusters[i], *full.Clusters[i]
+		a.Src, b.Src = nil, nil
+		if !reflect.DeepEqual(a, b) {
+			return fmt.Sprintf("cluster %q: the preview differs from Load", b.Name)
+		}
+	}
+	for i := range full.Workers {
+		a, b := *pre.Workers[i], *full.Workers[i]
+		a.Src, b.Src = nil, nil
+		if !reflect.DeepEqual(a, b) {
+			return fmt.Sprintf("worker %q: the preview differs from Load", b.Name)
+		}
+	}
+	return ""
 }
