@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -120,21 +121,23 @@ type wireTaskState struct {
 	wireState
 }
 
+// The wire types hold what connectsync reads of a worker's answer; the
+// names an answer repeats (status.name, info.name, info.tasks[].connector)
+// are left out.
 type wireStatus struct {
-	Name      string          `json:"name"`
 	Connector wireState       `json:"connector"`
 	Tasks     []wireTaskState `json:"tasks"`
 	Type      string          `json:"type"`
 }
 
 type wireInfo struct {
-	Name   string            `json:"name"`
 	Config map[string]string `json:"config"`
-	Tasks  []struct {
-		Connector string `json:"connector"`
-		Task      int    `json:"task"`
-	} `json:"tasks"`
-	Type string `json:"type"`
+	Tasks  []wireTask        `json:"tasks"`
+	Type   string            `json:"type"`
+}
+
+type wireTask struct {
+	Task int `json:"task"`
 }
 
 func (c *Client) status(w *wireStatus) ConnectorStatus {
@@ -164,33 +167,10 @@ func (c *Client) Connectors(ctx context.Context) (map[string]Connector, error) {
 	// The answer is decoded connector by connector as it arrives, into the
 	// compact Connector: neither the raw body nor the generic wire map of
 	// a cluster of thousands of connectors is ever held whole.
-	stream := func(dec *json.Decoder) error {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if tok == nil {
-			return nil // null: no connectors, as a map decodes it
-		}
-		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			// Name the kind of value, never the value: it is the worker's text
-			// (a secret, control characters: FuzzDecodeAnswer found "\b").
-			return fmt.Errorf("want an object of connectors, got %s", jsonKind(tok))
-		}
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			name, _ := tok.(string)
-			var w wireConnector
-			if err := dec.Decode(&w); err != nil {
-				return err
-			}
-			out[name] = c.connector(name, &w)
-		}
-		_, err = dec.Token() // the closing brace
-		return err
+	stream := func(body io.Reader) error {
+		return decodeExpand(body, func(name string, w *wireConnector) {
+			out[name] = c.connector(name, w)
+		})
 	}
 	_, err := c.do(ctx, request{method: http.MethodGet, path: "/connectors?expand=info&expand=status", stream: stream})
 	if err != nil {

@@ -256,9 +256,9 @@ type request struct {
 	body      any // marshalled to JSON once; nil for none
 	out       any // decoded from a 2xx body, if not nil
 	// stream, when set instead of out, decodes a 2xx body as it arrives,
-	// value by value, so that a large answer is never held whole. It is not
-	// called for an empty body.
-	stream func(*json.Decoder) error
+	// so that a large answer is never held whole: one JSON value, and
+	// nothing after it but white space. It is not called for an empty body.
+	stream func(io.Reader) error
 }
 
 // outcome is what a call learned across its attempts.
@@ -434,22 +434,10 @@ func (c *Client) attempt(ctx context.Context, r request, body []byte, timeout ti
 // JSON value (and white space) is not the expected JSON.
 func (c *Client) decodeStream(ctx context.Context, r request, resp *http.Response, timeout time.Duration) error {
 	body := &cappedReader{r: io.LimitReader(resp.Body, c.maxBody+1)}
-	dec := json.NewDecoder(body)
-	err := func() error {
-		if !body.hasValue() {
-			return nil
-		}
-		if err := r.stream(dec); err != nil {
-			return err
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			if err == nil {
-				err = errors.New("invalid character after top-level value")
-			}
-			return err
-		}
-		return nil
-	}()
+	var err error
+	if body.hasValue() {
+		err = r.stream(body)
+	}
 	if err != nil && body.err == nil {
 		// The verdict on a body read whole was "too large" before "not
 		// JSON": read on to the cap (at most) to give the same one.
