@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/connectsync/connectsync/object"
@@ -47,4 +48,24 @@ func TestFingerprintIsUnchanged(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAppendQuoteIsStrconv: the fast path quotes exactly as strconv does,
+// so that fingerprints, and the plans saved with them, do not change.
+func TestAppendQuoteIsStrconv(t *testing.T) {
+	for _, s := range []string{"", "plain", "org.example.Sink", "a b~", "q\"", `b\s`, "tab\t", "nl\n", "\x7f", "é", "\xff", "日本", "\u2028", " !#}~"} {
+		if got, want := string(appendQuote([]byte("x="), s)), strconv.Quote(s); got != "x="+want {
+			t.Errorf("appendQuote(%q) = %s, want x=%s", s, got, want)
+		}
+	}
+}
+
+func FuzzAppendQuoteIsStrconv(f *testing.F) {
+	f.Add("org.apache.kafka.connect.file.FileStreamSinkConnector")
+	f.Add("\"\\\x00é")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendQuote(nil, s)), strconv.Quote(s); got != want {
+			t.Fatalf("appendQuote(%q) = %s, want %s", s, got, want)
+		}
+	})
 }
