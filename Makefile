@@ -3,8 +3,11 @@
 
 GO ?= go
 
+# A static binary (no cgo): nothing here needs C, and a process that does
+# not load libc through the dynamic linker starts in 5 ms of CPU instead of
+# 9 (perf stat -r 50 bin/connectsync version), which every plan pays.
 build:
-	$(GO) build -o bin/connectsync ./cmd/connectsync
+	CGO_ENABLED=0 $(GO) build -o bin/connectsync ./cmd/connectsync
 
 # Everything CI runs: lint, unit tests, and the integration tests against the
 # real local cluster (started here if it is not up, and stopped again after).

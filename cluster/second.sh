@@ -40,7 +40,7 @@ up() {
 		port_open "${PORT[$w]}" && die "$w can't start: 127.0.0.1:${PORT[$w]} is already taken"
 	done
 	rm -rf "$SECOND/render"
-	(cd "$REPO" && go build -o "$SECOND/connectsync" ./cmd/connectsync) >&2 || die "building cmd/connectsync failed"
+	(cd "$REPO" && CGO_ENABLED=0 go build -o "$SECOND/connectsync" ./cmd/connectsync) >&2 || die "building cmd/connectsync failed"
 	(cd "$REPO" && "$SECOND/connectsync" render -f cluster/second.yaml -o "$SECOND/render") >/dev/null ||
 		die "connectsync render -f cluster/second.yaml failed"
 	for w in "${need[@]}"; do

@@ -69,7 +69,7 @@ render() {
 	rm -rf "$RENDER"
 	mkdir -p "$RENDER"
 	say "rendering worker properties: connectsync render -f examples/quickstart.yaml -o $RENDER"
-	(cd "$REPO" && go build -o "$STATE/connectsync" ./cmd/connectsync) >&2 ||
+	(cd "$REPO" && CGO_ENABLED=0 go build -o "$STATE/connectsync" ./cmd/connectsync) >&2 ||
 		die "building cmd/connectsync failed"
 	(cd "$REPO" && "$STATE/connectsync" render -f examples/quickstart.yaml -o "$RENDER") >&2 ||
 		die "connectsync render failed"

@@ -24,7 +24,7 @@ if [ -n "${CONNECTSYNC:-}" ]; then
 	cs=$CONNECTSYNC
 else
 	cs=$PWD/bin/connectsync
-	go build -o "$cs" ./cmd/connectsync
+	CGO_ENABLED=0 go build -o "$cs" ./cmd/connectsync
 fi
 MAIN=http://127.0.0.1:38083
 SECOND=http://127.0.0.1:38183

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cs=bin/connectsync
-[ -x "$cs" ] || go build -o "$cs" ./cmd/connectsync
+[ -x "$cs" ] || CGO_ENABLED=0 go build -o "$cs" ./cmd/connectsync
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
