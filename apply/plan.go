@@ -33,6 +33,10 @@ type PlanOptions struct {
 	// out every other change, and prune never deletes it, since it is
 	// still declared.
 	Unrenderable map[object.Ref]string
+	// NoFingerprints plans without the fingerprints of live connectors
+	// (diff.SinkOptions.NoFingerprints): for a plan that is not saved, and
+	// not printed as JSON.
+	NoFingerprints bool
 }
 
 // Desired is a sink's rendered config, secrets resolved, for apply to send.
@@ -130,7 +134,7 @@ func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*Clus
 		// never prune it.
 		prune := diff.Prune{Enabled: c.Prune.Enabled, Keep: append(append([]string{}, c.Prune.Keep...), blocked...)}
 		changes := diff.PlanSinks(c.Name, desired, liveConns, diff.SinkOptions{
-			Prune: prune, RestartFailed: o.RestartFailed, Sensitive: manifest.LooksSensitive,
+			Prune: prune, RestartFailed: o.RestartFailed, Sensitive: manifest.LooksSensitive, NoFingerprints: o.NoFingerprints,
 		})
 		for _, ch := range changes {
 			if len(ch.Unverifiable) > 0 {

@@ -69,3 +69,28 @@ func FuzzAppendQuoteIsStrconv(f *testing.F) {
 		}
 	})
 }
+
+// TestNoFingerprints: a plan that is only read skips the fingerprints, and
+// plans the same changes otherwise.
+func TestNoFingerprints(t *testing.T) {
+	desired := []Sink{{Cluster: "c", Name: "a", Config: map[string]string{"k": "2"}, State: object.StateRunning},
+		{Cluster: "c", Name: "new", Config: map[string]string{"k": "1"}, State: object.StateRunning}}
+	live := map[string]Connector{"a": {Name: "a", Config: map[string]string{"k": "1"}, State: object.StateRunning},
+		"gone": {Name: "gone", Config: map[string]string{"k": "1"}, State: object.StatePaused}}
+	o := SinkOptions{Prune: Prune{Enabled: true}}
+	with := PlanSinks("c", desired, live, o)
+	o.NoFingerprints = true
+	without := PlanSinks("c", desired, live, o)
+	if len(with) != 3 || len(without) != 3 {
+		t.Fatalf("changes: %d with fingerprints, %d without; want 3", len(with), len(without))
+	}
+	for i := range with {
+		if with[i].Fingerprint == "" || without[i].Fingerprint != "" {
+			t.Errorf("%s: fingerprint %q with, %q without", with[i].Ref, with[i].Fingerprint, without[i].Fingerprint)
+		}
+		with[i].Fingerprint = ""
+		if fmt.Sprint(with[i]) != fmt.Sprint(without[i]) {
+			t.Errorf("%s planned differently without fingerprints:\n%v\n%v", with[i].Ref, with[i], without[i])
+		}
+	}
+}

@@ -92,6 +92,9 @@ type liveFlags struct {
 	workersDir      string
 	noValidate      bool
 	cassandraSchema bool
+	// noFingerprints is set, not parsed: a plan that is neither saved nor
+	// printed as JSON has no use for the live connectors' fingerprints.
+	noFingerprints bool
 }
 
 func (f *liveFlags) register(fs *flag.FlagSet) {
@@ -145,6 +148,7 @@ func runPlan(a *app, args []string) int {
 		a.p.Errorf("", "plan: %v", err)
 		return ExitError
 	}
+	f.noFingerprints = !f.asJSON && f.out == ""
 	v := view.NewPlanView(a.p, f.asJSON)
 	var stats func([]view.ReadStat)
 	if f.stats {
@@ -297,7 +301,7 @@ func (a *app) planManifest(ctx context.Context, checked *manifest.Checked, ds ma
 	}
 	s := apply.BuildPlan(m, r, live, apply.PlanOptions{
 		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir, ReadFile: readIfExists,
-		Unrenderable: unrenderable,
+		Unrenderable: unrenderable, NoFingerprints: f.noFingerprints,
 	})
 	s.Plan.Findings = append(s.Plan.Findings, preflight.Run(ctx, s, m, preflight.Options{
 		Validate: !f.noValidate, CassandraSchema: f.cassandraSchema, Resolver: a.resolver(),
