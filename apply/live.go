@@ -135,11 +135,19 @@ func ReadCluster(ctx context.Context, workers []WorkerTarget, clients []*connect
 func readCluster(ctx context.Context, workers []WorkerTarget, clients []*connect.Client, classes func(context.Context) []string) *ClusterState {
 	cs := &ClusterState{PasswordKeys: map[string]map[string]bool{}}
 	probed := make([]chan struct{}, len(workers))
-	var wg sync.WaitGroup
 	for i, t := range workers {
-		ws := &WorkerState{WorkerTarget: t, Client: clients[i]}
-		cs.Workers = append(cs.Workers, ws)
+		cs.Workers = append(cs.Workers, &WorkerState{WorkerTarget: t, Client: clients[i]})
 		probed[i] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	// The connectors first: their answer is the one that takes the worker
+	// time to compute, and the one the plan waits for.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		cs.readConnectors(ctx, probed)
+	}()
+	for i, ws := range cs.Workers {
 		// The plugin list is asked for with the probe, and given up when
 		// the probe fails: an unreachable worker gets the probe's budget,
 		// not a full retry budget per request.
@@ -175,11 +183,7 @@ func readCluster(ctx context.Context, workers []WorkerTarget, clients []*connect
 			}
 		}()
 	}
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		cs.readConnectors(ctx, probed)
-	}()
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		cs.readPasswordKeys(ctx, probed, classes(ctx))
