@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -202,13 +203,16 @@ type classification struct {
 // leader's message when it forwarded the request to the leader and relays its
 // error (seen on 4.3.1: "org.apache.kafka.connect.errors.ConnectException:
 // Failed to find any class that implements Connector ..." from a follower,
-// the bare message from the leader).
-var javaExceptionPrefix = regexp.MustCompile(`^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error): `)
+// the bare message from the leader). It is compiled on the first error
+// answer, not at start-up, which every command would pay for.
+var javaExceptionPrefix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error): `)
+})
 
 // classifyStatus classifies a worker's HTTP answer by status and raw message.
 func classifyStatus(status int, msg string) classification {
-	for javaExceptionPrefix.MatchString(msg) {
-		msg = javaExceptionPrefix.ReplaceAllString(msg, "")
+	for prefix := javaExceptionPrefix(); prefix.MatchString(msg); {
+		msg = prefix.ReplaceAllString(msg, "")
 	}
 	code := fmt.Sprintf("%d", status)
 	if (status == http.StatusBadRequest || status == http.StatusInternalServerError) && strings.HasPrefix(msg, msgPluginMissing) {

@@ -12,7 +12,6 @@ package importer
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -66,12 +65,27 @@ const (
 	Skipped
 )
 
-// placeholder is a Kafka config-provider variable, ${provider:path:key}
-// (or ${provider:key}). The worker resolves it; import keeps it as text.
-var placeholder = regexp.MustCompile(`^\$\{[A-Za-z0-9_.-]+:[^}]*\}$`)
+// isPlaceholder reports whether v is exactly one Kafka config-provider
+// variable, ${provider:path:key} (or ${provider:key}): a provider name of
+// [A-Za-z0-9_.-], a colon, then anything but a closing brace up to the
+// one that ends v. The worker resolves it; import keeps it as text. (It
+// is the regexp ^\$\{[A-Za-z0-9_.-]+:[^}]*\}$, written out so that no
+// command compiles it at start-up; TestIsPlaceholder holds the two
+// together.)
+func isPlaceholder(v string) bool {
+	inner, ok := strings.CutPrefix(v, "${")
+	if !ok {
+		return false
+	}
+	if inner, ok = strings.CutSuffix(inner, "}"); !ok {
+		return false
+	}
+	provider, rest, ok := strings.Cut(inner, ":")
+	return ok && provider != "" && madeOf(provider, providerChars) && !strings.Contains(rest, "}")
+}
 
-// isPlaceholder reports whether v is exactly one config-provider variable.
-func isPlaceholder(v string) bool { return placeholder.MatchString(v) }
+// providerChars are the characters of a config provider's name.
+const providerChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
 // envNamer suggests environment variable names for secrets, unique across one
 // import. Call it in a fixed order for deterministic names.
@@ -391,7 +405,7 @@ func (im *sinkImport) topics() bool {
 	}
 	m := map[string]*manifest.Topic{}
 	for i, t := range items {
-		if !topicName.MatchString(t) || len(t) > 249 || i > 0 && items[i-1] == t {
+		if !isTopicName(t) || len(t) > 249 || i > 0 && items[i-1] == t {
 			im.note(Untyped, "topics %q is not a sorted list of distinct names: written under config:", v)
 			return false
 		}
@@ -402,7 +416,18 @@ func (im *sinkImport) topics() bool {
 	return true
 }
 
-var topicName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+// isTopicName reports whether t is made of the characters Kafka allows in
+// a topic name, [a-zA-Z0-9._-], and is not empty (the length limit is the
+// caller's). TestIsTopicName holds it to that regexp.
+func isTopicName(t string) bool {
+	return t != "" && madeOf(t, topicChars)
+}
+
+// madeOf reports whether every character of s is one of chars (ASCII).
+func madeOf(s, chars string) bool { return strings.Trim(s, chars) == "" }
+
+// topicChars are the characters Kafka allows in a topic name.
+const topicChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 // tables types the topic.* keys of the typed topics.
 func (im *sinkImport) tables() {

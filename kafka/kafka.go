@@ -17,6 +17,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -65,7 +66,12 @@ func consumerProp(worker, connector map[string]string, key string) string {
 	return strings.TrimSpace(v)
 }
 
-var jaasOption = regexp.MustCompile(`(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"`)
+// jaasOption is one key="value" option of sasl.jaas.config, the value
+// with its backslash escapes. It is compiled when a SASL setting is first
+// read, not at start-up, which every command would pay for.
+var jaasOption = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"`)
+})
 
 // SettingsFrom builds the settings a sink's consumer uses, from the worker's
 // properties (resolved) and the connector's config (its consumer.override.*
@@ -106,7 +112,7 @@ func SettingsFrom(worker, connector map[string]string) (Settings, error) {
 		default:
 			return s, fmt.Errorf("SASL mechanism %s cannot be reproduced from here (only PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512)", s.Mechanism)
 		}
-		for _, m := range jaasOption.FindAllStringSubmatch(consumerProp(worker, connector, "sasl.jaas.config"), -1) {
+		for _, m := range jaasOption().FindAllStringSubmatch(consumerProp(worker, connector, "sasl.jaas.config"), -1) {
 			val := strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(m[2])
 			switch m[1] {
 			case "username":

@@ -1,12 +1,9 @@
 package view
 
 import (
-	"bytes"
+	"math"
 	"sort"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"google.golang.org/protobuf/proto"
+	"strconv"
 )
 
 // ClusterRun is what one apply run did to one cluster, for --metrics-file.
@@ -33,7 +30,9 @@ type ClusterRun struct {
 	Duration float64
 }
 
-// metric names of --metrics-file, documented in docs/operations.md.
+// metric names of --metrics-file, documented in docs/operations.md. The
+// names are written as they are: each must stay a legacy-valid Prometheus
+// metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), which the tests check.
 var metricHelp = []struct{ name, help string }{
 	{"connectsync_last_run_timestamp_seconds", "When the last connectsync apply of the cluster started, in Unix seconds."},
 	{"connectsync_last_run_success", "1 if the last apply read the cluster and applied every change to it, else 0."},
@@ -46,13 +45,17 @@ var metricHelp = []struct{ name, help string }{
 
 // Metrics renders runs in the Prometheus text exposition format (version
 // 0.0.4, which node_exporter's textfile collector reads), one gauge family
-// per metric, one series per cluster, with expfmt's encoder.
+// per metric, one series per cluster. It writes the same bytes as the
+// Prometheus library's encoder (expfmt.MetricFamilyToText) did, which the
+// tests compare against; the library is not linked in because it brings
+// protobuf and its package initialisation into every command's start-up.
+// The error is always nil.
 func Metrics(runs []ClusterRun) ([]byte, error) {
 	runs = append([]ClusterRun(nil), runs...)
 	sort.Slice(runs, func(i, j int) bool { return runs[i].Cluster < runs[j].Cluster })
-	var buf bytes.Buffer
+	var b []byte
 	for _, mh := range metricHelp {
-		fam := &dto.MetricFamily{Name: proto.String(mh.name), Help: proto.String(mh.help), Type: dto.MetricType_GAUGE.Enum()}
+		header := false
 		for _, r := range runs {
 			var v float64
 			switch mh.name {
@@ -77,17 +80,61 @@ func Metrics(runs []ClusterRun) ([]byte, error) {
 			case "connectsync_last_run_duration_seconds":
 				v = r.Duration
 			}
-			fam.Metric = append(fam.Metric, &dto.Metric{
-				Label: []*dto.LabelPair{{Name: proto.String("cluster"), Value: proto.String(r.Cluster)}},
-				Gauge: &dto.Gauge{Value: proto.Float64(v)},
-			})
-		}
-		if len(fam.Metric) == 0 {
-			continue
-		}
-		if _, err := expfmt.MetricFamilyToText(&buf, fam); err != nil {
-			return nil, err
+			// A family without a series is left out, HELP and TYPE too.
+			if !header {
+				b = append(b, "# HELP "...)
+				b = append(b, mh.name...)
+				b = append(b, ' ')
+				b = appendEscaped(b, mh.help, false)
+				b = append(b, "\n# TYPE "...)
+				b = append(b, mh.name...)
+				b = append(b, " gauge\n"...)
+				header = true
+			}
+			b = append(b, mh.name...)
+			b = append(b, `{cluster="`...)
+			b = appendEscaped(b, r.Cluster, true)
+			b = append(b, `"} `...)
+			b = appendFloat(b, v)
+			b = append(b, '\n')
 		}
 	}
-	return buf.Bytes(), nil
+	return b, nil
+}
+
+// appendEscaped appends s escaped as the text format requires: a
+// backslash and a newline as \\ and \n, and in a label value (quoted) a
+// double quote as \" too. Nothing else is escaped, invalid UTF-8
+// included, as expfmt does.
+func appendEscaped(b []byte, s string, quoted bool) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			b = append(b, `\\`...)
+		case c == '\n':
+			b = append(b, `\n`...)
+		case c == '"' && quoted:
+			b = append(b, `\"`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// appendFloat appends a sample value as expfmt writes it: the shortest
+// form that reads back as f ('g'), so 1764086400 is 1.7640864e+09 and
+// -0 is 0, and NaN, +Inf and -Inf as Prometheus spells them.
+func appendFloat(b []byte, f float64) []byte {
+	switch {
+	case f == 0:
+		return append(b, '0')
+	case math.IsNaN(f):
+		return append(b, "NaN"...)
+	case math.IsInf(f, +1):
+		return append(b, "+Inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-Inf"...)
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
