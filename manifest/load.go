@@ -230,8 +230,19 @@ func releasable(root *yaml.Node) map[*yaml.Node]bool {
 	return out
 }
 
+// fastYAML turns the fast path of parseOne on; tests and benchmarks turn
+// it off to compare with yaml.v3.
+var fastYAML = true
+
 // parseOne parses a YAML stream that must hold exactly one document.
+// fastParse reads the plain YAML that manifests are written in, several
+// times faster than yaml.v3, into the same tree; yaml.v3 reads the rest.
 func parseOne(data []byte) (*yaml.Node, error) {
+	if fastYAML {
+		if root, ok := fastParse(data); ok {
+			return root, nil
+		}
+	}
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
