@@ -132,7 +132,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
-			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			d.decode(item, s.Index(i), indexPath(path, i))
 			if d.release[n] {
 				n.Content[i] = nil
 			}
@@ -144,11 +144,18 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		// One key and one element, reused for every entry: SetMapIndex
+		// copies them into the map, and a new one each would be an
+		// allocation an entry (two, with the key boxed by ValueOf).
+		kv := reflect.New(v.Type().Key()).Elem()
+		elem := reflect.New(v.Type().Elem()).Elem()
 		d.eachKey(n, path, func(key string, kn, vn *yaml.Node) {
-			elem := reflect.New(v.Type().Elem()).Elem()
-			d.recordKey(joinPath(path, key), kn, vn)
-			d.decode(vn, elem, joinPath(path, key))
-			m.SetMapIndex(reflect.ValueOf(key), elem)
+			p := joinPath(path, key)
+			d.recordKey(p, kn, vn)
+			elem.SetZero()
+			d.decode(vn, elem, p)
+			kv.SetString(key)
+			m.SetMapIndex(kv, elem)
 		})
 		v.Set(m)
 	case reflect.Struct:
@@ -170,8 +177,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.errorf(kn, joinPath(path, key), unknownFieldHint(key, fields), "unknown field %q", key)
 			return
 		}
-		d.recordKey(joinPath(path, key), kn, vn)
-		d.decode(vn, v.Field(idx), joinPath(path, key))
+		p := joinPath(path, key)
+		d.recordKey(p, kn, vn)
+		d.decode(vn, v.Field(idx), p)
 	})
 }
 
@@ -224,25 +232,59 @@ func (d *decoder) recordKey(path string, kn, vn *yaml.Node) {
 // eachKey calls fn for every key of a mapping node, in file order, and
 // reports keys that are not plain scalars or that appear twice.
 func (d *decoder) eachKey(n *yaml.Node, path string, fn func(key string, kn, vn *yaml.Node)) {
-	seen := map[string]*yaml.Node{}
+	// A mapping of a manifest has a few keys: looking back over them
+	// costs less than a map of them, which would be an allocation a
+	// mapping. A long one (thousands of topics or properties) has its map.
+	var seen map[string]*yaml.Node
+	if len(n.Content) > 2*linearKeys {
+		seen = make(map[string]*yaml.Node, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
-		if kn.Kind != yaml.ScalarNode {
-			d.errorf(kn, path, "", "a key must be a plain string, got %s", describe(kn))
+		if !isKey(kn) {
+			if kn.Kind != yaml.ScalarNode {
+				d.errorf(kn, path, "", "a key must be a plain string, got %s", describe(kn))
+			} else {
+				d.errorf(kn, path, "write the keys out; merge keys (<<) are not supported", "merge keys are not supported")
+			}
 			continue
 		}
-		if kn.Tag == "!!merge" {
-			d.errorf(kn, path, "write the keys out; merge keys (<<) are not supported", "merge keys are not supported")
-			continue
+		first, dup := seen[kn.Value]
+		if seen == nil {
+			first, dup = firstKey(n.Content[:i], kn.Value)
 		}
-		if first, dup := seen[kn.Value]; dup {
+		if dup {
 			d.errorf(kn, joinPath(path, kn.Value), "remove one of them",
 				"key %q appears twice (first at line %d)", kn.Value, first.Line)
 			continue
 		}
-		seen[kn.Value] = kn
+		if seen != nil {
+			seen[kn.Value] = kn
+		}
 		fn(kn.Value, kn, vn)
 	}
+}
+
+// linearKeys is the most keys of a mapping that eachKey checks for
+// repeats by looking back over them.
+const linearKeys = 16
+
+// isKey reports whether eachKey takes a mapping's key node: a scalar, not
+// a merge key.
+func isKey(kn *yaml.Node) bool {
+	return kn.Kind == yaml.ScalarNode && kn.Tag != "!!merge"
+}
+
+// firstKey returns the first key named key among the keys and values of
+// a mapping's content, those eachKey takes: the key eachKey's map would
+// hold, as a repeated key never replaces the first.
+func firstKey(content []*yaml.Node, key string) (*yaml.Node, bool) {
+	for i := 0; i+1 < len(content); i += 2 {
+		if kn := content[i]; isKey(kn) && kn.Value == key {
+			return kn, true
+		}
+	}
+	return nil, false
 }
 
 func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
@@ -280,6 +322,16 @@ func joinPath(path, key string) string {
 		return path + "." + key
 	}
 	return path + "[" + strconv.Quote(key) + "]"
+}
+
+// indexPath appends an index to a field path: sinks[12]. It is
+// fmt.Sprintf("%s[%d]", path, i) in one allocation.
+func indexPath(path string, i int) string {
+	var num [20]byte
+	digits := strconv.AppendInt(num[:0], int64(i), 10)
+	b := make([]byte, 0, len(path)+len(digits)+2)
+	b = append(append(append(append(b, path...), '['), digits...), ']')
+	return string(b)
 }
 
 func isIdent(s string) bool {
