@@ -2,10 +2,8 @@ package manifest
 
 import (
 	"fmt"
-	"maps"
 	"net"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,6 +102,7 @@ type dsChecker struct {
 	diags []dsDiagnostic
 	// mappings holds the entries of each mapping key, parsed once.
 	mappings map[string][]MappingEntry
+	sorted   []string // the config's keys, once keys sorted them
 }
 
 // dsDiagnostic is a Diagnostic of CheckDataStax, and what validate needs
@@ -127,6 +126,15 @@ func (c *dsChecker) add(key, listedTopic string, sev Severity, hint, format stri
 
 func (c *dsChecker) errorf(key, hint, format string, args ...any) {
 	c.at(key, Error, hint, format, args...)
+}
+
+// keys returns the config's keys, sorted once for every check that
+// goes through them in order.
+func (c *dsChecker) keys() []string {
+	if c.sorted == nil {
+		c.sorted = sortedKeys(c.cfg.Values, nil)
+	}
+	return c.sorted
 }
 
 func (c *dsChecker) get(key string) (string, bool) {
@@ -197,7 +205,7 @@ func (c *dsChecker) globals() {
 		}
 	}
 	if hasBundle {
-		for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
+		for _, k := range c.keys() {
 			if _, set := c.get(k); !set {
 				continue
 			}
@@ -277,7 +285,7 @@ func (c *dsChecker) topics() {
 		}
 	}
 	withTable := map[string]bool{}
-	for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
+	for _, k := range c.keys() {
 		if !strings.HasPrefix(k, "topic.") {
 			continue
 		}
@@ -303,7 +311,7 @@ func (c *dsChecker) topics() {
 	for _, t := range Tables(c.cfg.Values) {
 		p := t.Prefix()
 		if _, ok := c.cfg.Values[p+"mapping"]; !ok {
-			for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
+			for _, k := range c.keys() {
 				if strings.HasPrefix(k, p) {
 					c.missingMapping(k, strings.TrimPrefix(k, p), t)
 					break

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"maps"
 	"path"
-	"slices"
 	"strings"
 	"unicode/utf16"
 
@@ -117,7 +115,8 @@ func mode(c *Config) fs.FileMode {
 // bytes a json.Encoder with SetEscapeHTML(false) and SetIndent("", "  ")
 // writes, without its reflection (render writes a thousand of these).
 func SinkJSON(name string, c *Config) []byte {
-	keys := slices.Sorted(maps.Keys(c.Values))
+	var buf [16]string
+	keys := sortedKeys(c.Values, buf[:0])
 	n := 64 + len(name)
 	for _, k := range keys {
 		n += len(k) + len(c.Values[k]) + 12
@@ -171,7 +170,7 @@ func PropertiesFile(c *Config, what string) []byte {
 	var b strings.Builder
 	b.WriteString("# Rendered by connectsync for " + escapeComment(what) + ".\n")
 	b.WriteString("# Do not edit by hand: change the manifest and render again.\n")
-	for _, k := range slices.Sorted(maps.Keys(c.Values)) {
+	for _, k := range sortedKeys(c.Values, nil) {
 		b.WriteString(escapeProperty(k, true))
 		b.WriteByte('=')
 		b.WriteString(escapeProperty(c.Values[k], false))

@@ -547,7 +547,8 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		// keyspace or table name. Their rendered topic.* keys cannot parse,
 		// and the DataStax checks below would only repeat the problem.
 		broken := map[string]bool{}
-		for _, t := range slices.Sorted(maps.Keys(s.Topics)) {
+		var buf [4]string
+		for _, t := range sortedKeys(s.Topics, buf[:0]) {
 			rel := joinPath("topics", t)
 			if p := kafkaTopicProblem(t); p != "" {
 				v.errorf(s.Origin, rel, p, "%q is not a valid topic name", t)
@@ -571,10 +572,8 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 					"tables apply only to the DataStax sink")
 			}
 		}
-		for _, k := range slices.Sorted(maps.Keys(s.Config)) {
-			if k == "name" {
-				v.errorf(s.Origin, joinPath("config", k), "remove it: the sink's name field sets it", "name is set by the sink's name")
-			}
+		if _, ok := s.Config["name"]; ok {
+			v.errorf(s.Origin, "config.name", "remove it: the sink's name field sets it", "name is set by the sink's name")
 		}
 		if v.keep {
 			v.rendered = append(v.rendered, checkedSink{c.cfg, c.render})
