@@ -3,7 +3,6 @@ package manifest
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,7 +25,6 @@ var (
 	positiveInts = []string{"port", "maxConcurrentRequests", "maxNumberOfRecordsInBatch",
 		"queryExecutionTimeout", "connectionPoolLocalSize", "metricsHighestLatency"}
 	passwordKeys = set("auth.password", "ssl.keystore.password", "ssl.truststore.password")
-	topicKeyName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 )
 
 func set(items ...string) map[string]bool {
@@ -73,13 +71,13 @@ func ParseTopicKey(key string) (TableRef, string, bool) {
 	n := len(parts)
 	if n >= 3 && parts[n-2] == "codec" && codecSettings[parts[n-1]] {
 		topic := strings.Join(parts[:n-2], ".")
-		return TableRef{Topic: topic}, parts[n-1], topicKeyName.MatchString(topic)
+		return TableRef{Topic: topic}, parts[n-1], isTopicName(topic)
 	}
 	if n < 4 || !tableSettings[parts[n-1]] {
 		return TableRef{}, "", false
 	}
 	t := TableRef{Topic: strings.Join(parts[:n-3], "."), Keyspace: parts[n-3], Table: parts[n-2]}
-	ok = topicKeyName.MatchString(t.Topic) && t.Keyspace != "" && t.Table != ""
+	ok = isTopicName(t.Topic) && t.Keyspace != "" && t.Table != ""
 	return t, parts[n-1], ok
 }
 
@@ -301,7 +299,7 @@ func (c *dsChecker) topics() {
 		c.setting(k, t, setting)
 	}
 	for _, t := range topics {
-		if !topicKeyName.MatchString(t) {
+		if !isTopicName(t) {
 			c.add("topics", t, Error, "topic names use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t)
 		} else if !withTable[t] {
 			c.add("topics", t, Error, "add a table with a mapping for it under topics",

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net"
 	"net/url"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -117,11 +116,6 @@ func (m *Manifest) WorkersOf(cluster string) []*Worker {
 	return out
 }
 
-var (
-	objectName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	topicName  = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-)
-
 // maxNameBytes is the longest name of each kind of object. render writes
 // every object under a name of its own, and a file system name component
 // (ext4, APFS, NTFS, XFS) holds at most 255 bytes: a cluster and a worker
@@ -135,7 +129,7 @@ func (v *validator) name(o Origin, what, name string) bool {
 	case name == "":
 		v.errorf(o, "name", fmt.Sprintf("give the %s a name", what), "missing")
 		return false
-	case !objectName.MatchString(name):
+	case !isObjectName(name):
 		v.errorf(o, "name", "use letters, digits, '.', '_' and '-', starting with a letter or digit",
 			"%q is not a valid %s name", name, what)
 		return false
@@ -172,7 +166,7 @@ func (v *validator) caseCollision(o Origin, what, key, name string, seen map[str
 // kafkaTopicProblem says why name is not a valid Kafka topic name, or "".
 func kafkaTopicProblem(name string) string {
 	switch {
-	case !topicName.MatchString(name):
+	case !isTopicName(name):
 		return "topic names use letters, digits, '.', '_' and '-'"
 	case name == "." || name == "..":
 		return "Kafka does not allow \".\" or \"..\" as a topic name"
