@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 )
@@ -35,6 +36,11 @@ type decoder struct {
 	// while the next ones are decoded: the node tree of a file of
 	// thousands of sinks is larger than the manifest decoded from it.
 	release map[*yaml.Node]bool
+	// paths holds the paths of the file's values.
+	paths pathBlock
+	// key is the key of a map entry being set, one for the decoder: a
+	// new one each would be an allocation an entry.
+	key reflect.Value
 }
 
 // maxValues bounds the nodes (and diagnostics) one file may expand to
@@ -74,7 +80,10 @@ func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
 	})
 }
 
-var nodeDecoderType = reflect.TypeOf((*yamlNodeDecoder)(nil)).Elem()
+var (
+	nodeDecoderType = reflect.TypeOf((*yamlNodeDecoder)(nil)).Elem()
+	stringType      = reflect.TypeFor[string]()
+)
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	for n.Kind == yaml.AliasNode {
@@ -132,7 +141,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
-			d.decode(item, s.Index(i), indexPath(path, i))
+			d.decode(item, s.Index(i), d.paths.index(path, i))
 			if d.release[n] {
 				n.Content[i] = nil
 			}
@@ -146,11 +155,19 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 		// One key and one element, reused for every entry: SetMapIndex
 		// copies them into the map, and a new one each would be an
-		// allocation an entry (two, with the key boxed by ValueOf).
-		kv := reflect.New(v.Type().Key()).Elem()
+		// allocation an entry (two, with the key boxed by ValueOf). The
+		// key is set just before SetMapIndex, so an inner map may use
+		// the decoder's too.
+		kv := d.key
+		if v.Type().Key() != stringType {
+			kv = reflect.New(v.Type().Key()).Elem()
+		} else if !kv.IsValid() {
+			kv = reflect.New(stringType).Elem()
+			d.key = kv
+		}
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.eachKey(n, path, func(key string, kn, vn *yaml.Node) {
-			p := joinPath(path, key)
+			p := d.paths.join(path, key)
 			d.recordKey(p, kn, vn)
 			elem.SetZero()
 			d.decode(vn, elem, p)
@@ -177,7 +194,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.errorf(kn, joinPath(path, key), unknownFieldHint(key, fields), "unknown field %q", key)
 			return
 		}
-		p := joinPath(path, key)
+		p := d.paths.join(path, key)
 		d.recordKey(p, kn, vn)
 		d.decode(vn, v.Field(idx), p)
 	})
@@ -324,14 +341,67 @@ func joinPath(path, key string) string {
 	return path + "[" + strconv.Quote(key) + "]"
 }
 
-// indexPath appends an index to a field path: sinks[12]. It is
-// fmt.Sprintf("%s[%d]", path, i) in one allocation.
+// appendPath appends joinPath(path, key) to b.
+func appendPath(b []byte, path, key string) []byte {
+	if isIdent(key) {
+		if path == "" {
+			return append(b, key...)
+		}
+		return append(append(append(b, path...), '.'), key...)
+	}
+	b = append(append(b, path...), '[')
+	return append(strconv.AppendQuote(b, key), ']')
+}
+
+// appendIndex appends an index to a field path: sinks[12], as
+// fmt.Sprintf("%s[%d]", path, i) writes it.
+func appendIndex(b []byte, path string, i int) []byte {
+	b = append(append(b, path...), '[')
+	return append(strconv.AppendInt(b, int64(i), 10), ']')
+}
+
+// indexPath returns the path of item i of the list at path.
 func indexPath(path string, i int) string {
-	var num [20]byte
-	digits := strconv.AppendInt(num[:0], int64(i), 10)
-	b := make([]byte, 0, len(path)+len(digits)+2)
-	b = append(append(append(append(b, path...), '['), digits...), ']')
-	return string(b)
+	var buf [64]byte
+	return string(appendIndex(buf[:0], path, i))
+}
+
+// pathBlock holds the paths of a file's values, written one after the
+// other into blocks of pathBlockSize bytes. Every decoded value's path
+// is kept, as a key of Source.pos at least, and one string each was one
+// allocation in ten of loading a manifest; a block is one for hundreds
+// of paths. What is written in a block is never changed, which is what
+// makes the strings (unsafe.String) that point into it strings.
+type pathBlock struct{ block []byte }
+
+const pathBlockSize = 16 << 10
+
+// join returns joinPath(path, key).
+func (p *pathBlock) join(path, key string) string {
+	var buf [128]byte
+	return p.keep(appendPath(buf[:0], path, key))
+}
+
+// index returns the path of item i of the list at path.
+func (p *pathBlock) index(path string, i int) string {
+	var buf [128]byte
+	return p.keep(appendIndex(buf[:0], path, i))
+}
+
+// keep returns b as a string in the block, or in one of its own when it
+// is long.
+func (p *pathBlock) keep(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return ""
+	case len(b) > pathBlockSize/16:
+		return string(b)
+	case len(b) > cap(p.block)-len(p.block):
+		p.block = make([]byte, 0, pathBlockSize)
+	}
+	start := len(p.block)
+	p.block = append(p.block, b...)
+	return unsafe.String(&p.block[start], len(b))
 }
 
 func isIdent(s string) bool {

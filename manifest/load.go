@@ -190,21 +190,21 @@ func (m *Manifest) collect(src *Source, f *file) {
 		if c == nil {
 			continue
 		}
-		c.Origin = Origin{Src: src, Path: fmt.Sprintf("clusters[%d]", i)}
+		c.Origin = Origin{Src: src, Path: indexPath("clusters", i)}
 		m.Clusters = append(m.Clusters, c)
 	}
 	for i, w := range f.Workers {
 		if w == nil {
 			continue
 		}
-		w.Origin = Origin{Src: src, Path: fmt.Sprintf("workers[%d]", i)}
+		w.Origin = Origin{Src: src, Path: indexPath("workers", i)}
 		m.Workers = append(m.Workers, w)
 	}
 	for i, s := range f.Sinks {
 		if s == nil {
 			continue
 		}
-		s.Origin = Origin{Src: src, Path: fmt.Sprintf("sinks[%d]", i)}
+		s.Origin = Origin{Src: src, Path: indexPath("sinks", i)}
 		m.Sinks = append(m.Sinks, s)
 	}
 }

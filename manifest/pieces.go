@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"bytes"
-	"fmt"
 	"reflect"
 	"runtime"
 
@@ -156,6 +155,10 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 	var f file
 	d.release = releasable(root)
 	d.decode(root, reflect.ValueOf(&f).Elem(), "")
+	// Each sink is decoded into s, one variable for all of them (a new
+	// one each would be an allocation a sink), and appended.
+	var s *Sink
+	sv := reflect.ValueOf(&s).Elem()
 	for i, p := range pieces {
 		r := <-results[i]
 		<-sem
@@ -173,8 +176,8 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 			}
 		}
 		for j, item := range seq.Content {
-			var s *Sink
-			d.decode(item, reflect.ValueOf(&s).Elem(), fmt.Sprintf("sinks[%d]", p.base+j))
+			s = nil
+			d.decode(item, sv, d.paths.index("sinks", p.base+j))
 			f.Sinks = append(f.Sinks, s)
 			seq.Content[j] = nil
 		}
