@@ -367,7 +367,9 @@ func indexPath(path string, i int) string {
 }
 
 // pathBlock holds the paths of a file's values, written one after the
-// other into blocks of pathBlockSize bytes. Every decoded value's path
+// other into blocks of up to pathBlockSize bytes (the first 1 KB, each
+// next one twice as large, so that a small file, or plan's preview of a
+// large one, does not take 16 KB for a few paths). Every decoded value's path
 // is kept, as a key of Source.pos at least, and one string each was one
 // allocation in ten of loading a manifest; a block is one for hundreds
 // of paths. What is written in a block is never changed, which is what
@@ -397,7 +399,7 @@ func (p *pathBlock) keep(b []byte) string {
 	case len(b) > pathBlockSize/16:
 		return string(b)
 	case len(b) > cap(p.block)-len(p.block):
-		p.block = make([]byte, 0, pathBlockSize)
+		p.block = make([]byte, 0, min(max(2*cap(p.block), 1<<10), pathBlockSize))
 	}
 	start := len(p.block)
 	p.block = append(p.block, b...)
