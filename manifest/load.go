@@ -134,7 +134,7 @@ func expand(p string) ([]string, error) {
 
 func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	m.Files = append(m.Files, name)
-	src := newSource(name, dir)
+	src := newSource(name, dir, data)
 	if head, pieces, ok := splitSinks(data); ok && inPieces {
 		if ds, ok := m.addInPieces(src, head, pieces); ok {
 			return ds
@@ -142,7 +142,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 		// A piece that does not parse: the whole file is parsed, for the
 		// same message about it as always.
 		m.Clusters, m.Workers, m.Sinks = nil, nil, nil
-		src = newSource(name, dir)
+		src = newSource(name, dir, data)
 	}
 	root, err := parseOne(data)
 	if err != nil {
