@@ -360,12 +360,6 @@ func appendIndex(b []byte, path string, i int) []byte {
 	return append(strconv.AppendInt(b, int64(i), 10), ']')
 }
 
-// indexPath returns the path of item i of the list at path.
-func indexPath(path string, i int) string {
-	var buf [64]byte
-	return string(appendIndex(buf[:0], path, i))
-}
-
 // pathBlock holds the paths of a file's values, written one after the
 // other into blocks of up to pathBlockSize bytes (the first 1 KB, each
 // next one twice as large, so that a small file, or plan's preview of a

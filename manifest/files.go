@@ -76,12 +76,23 @@ func (r *Rendered) Files() []File {
 	files := r.WorkerFiles()
 	for _, s := range r.Sinks {
 		files = append(files, File{
-			Path: path.Join(s.Sink.Cluster, "connectors", s.Sink.Name+".json"),
+			Path: sinkFilePath(s.Sink),
 			Data: SinkJSON(s.Sink.Name, s.Config),
 			Mode: mode(s.Config), Ref: object.SinkRef(s.Sink.Cluster, s.Sink.Name),
 		})
 	}
 	return files
+}
+
+// sinkFilePath is where a sink's JSON goes under a render directory:
+// path.Join(cluster, "connectors", name+".json"), which for names
+// validate accepts (no '/', neither "." nor "..") is the plain
+// concatenation, one allocation where Join makes two.
+func sinkFilePath(s *Sink) string {
+	if isObjectName(s.Cluster) && isObjectName(s.Name) {
+		return s.Cluster + "/connectors/" + s.Name + ".json"
+	}
+	return path.Join(s.Cluster, "connectors", s.Name+".json")
 }
 
 // WorkerFiles returns the workers' files of Files alone, without encoding

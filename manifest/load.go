@@ -166,7 +166,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	if root.Kind == yaml.MappingNode {
 		d.checkVersion(root, src, f.Version)
 	}
-	m.collect(src, &f)
+	m.collect(src, &f, &d.paths)
 	return d.finish()
 }
 
@@ -184,27 +184,27 @@ func (d *decoder) checkVersion(root *yaml.Node, src *Source, version int) {
 }
 
 // collect adds a decoded file's clusters, workers and sinks, each with
-// its origin.
-func (m *Manifest) collect(src *Source, f *file) {
+// its origin, whose path goes into the file's block of paths.
+func (m *Manifest) collect(src *Source, f *file, paths *pathBlock) {
 	for i, c := range f.Clusters {
 		if c == nil {
 			continue
 		}
-		c.Origin = Origin{Src: src, Path: indexPath("clusters", i)}
+		c.Origin = Origin{Src: src, Path: paths.index("clusters", i)}
 		m.Clusters = append(m.Clusters, c)
 	}
 	for i, w := range f.Workers {
 		if w == nil {
 			continue
 		}
-		w.Origin = Origin{Src: src, Path: indexPath("workers", i)}
+		w.Origin = Origin{Src: src, Path: paths.index("workers", i)}
 		m.Workers = append(m.Workers, w)
 	}
 	for i, s := range f.Sinks {
 		if s == nil {
 			continue
 		}
-		s.Origin = Origin{Src: src, Path: indexPath("sinks", i)}
+		s.Origin = Origin{Src: src, Path: paths.index("sinks", i)}
 		m.Sinks = append(m.Sinks, s)
 	}
 }

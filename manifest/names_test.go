@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"path"
 	"regexp"
 	"testing"
 )
@@ -49,5 +50,18 @@ func checkNames(t *testing.T, s string) {
 	}
 	if got, want := isJavaClassName(s), javaClassNameRE.MatchString(s); got != want {
 		t.Errorf("isJavaClassName(%q) = %v, the regexp says %v", s, got, want)
+	}
+}
+
+// TestSinkFilePath checks that a sink's file path is path.Join's, for
+// valid names and others.
+func TestSinkFilePath(t *testing.T) {
+	for _, c := range nameCases {
+		for _, n := range append([]string{"a/b", "../x", "x/..", "/x", "a//b"}, nameCases...) {
+			s := &Sink{Cluster: c, Name: n}
+			if got, want := sinkFilePath(s), path.Join(c, "connectors", n+".json"); got != want {
+				t.Errorf("sinkFilePath(%q, %q) = %q, want %q", c, n, got, want)
+			}
+		}
 	}
 }

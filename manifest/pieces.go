@@ -183,7 +183,7 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 		}
 	}
 	d.checkVersion(root, src, f.Version)
-	m.collect(src, &f)
+	m.collect(src, &f, &d.paths)
 	return d.finish(), true
 }
 

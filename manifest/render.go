@@ -274,8 +274,7 @@ func resolve(res Resolver, v Value, where func() Loc) (string, *Diagnostic) {
 // that shares its Sensitive and fields. A Config is never written once
 // it is rendered.
 func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
-	out := *c
-	cloned := false
+	var out *Config // the copy, once a value differs
 	var diags Diagnostics
 	for _, r := range c.refs {
 		s, d := resolve(res, r.v, func() Loc {
@@ -288,17 +287,21 @@ func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
 		if d != nil {
 			diags = append(diags, *d)
 		}
-		if r.dup == nil && out.Values[r.key] != s {
-			if !cloned {
-				out.Values, cloned = maps.Clone(c.Values), true
+		// A key set from a Value is set from one Value only (a repeat
+		// has dup): until then, out.Values[r.key] is c.Values[r.key].
+		if r.dup == nil && c.Values[r.key] != s {
+			if out == nil {
+				cp := *c
+				cp.Values = maps.Clone(c.Values)
+				out = &cp
 			}
 			out.Values[r.key] = s
 		}
 	}
-	if !cloned {
+	if out == nil {
 		return c, diags
 	}
-	return &out, diags
+	return out, diags
 }
 
 func (b *builder) values(prefix, from string, m map[string]Value) {

@@ -506,8 +506,8 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		}
 		c := checked[i%sinkBatch]
 		if v.name(s.Origin, "sink", s.Name) {
-			v.caseCollision(s.Origin, "sink", s.Cluster+"\x00"+s.Name, s.Name, folded, foldedName)
 			key := s.Cluster + "\x00" + s.Name
+			v.caseCollision(s.Origin, "sink", key, s.Name, folded, foldedName)
 			if first, dup := names[key]; dup {
 				v.errorf(s.Origin, "name", "connector names are unique within a cluster",
 					"sink %q is already declared at %s", s.Name, first.At("name"))
@@ -543,17 +543,21 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		broken := map[string]bool{}
 		var buf [4]string
 		for _, t := range sortedKeys(s.Topics, buf[:0]) {
+			problem := kafkaTopicProblem(t)
+			if tp := s.Topics[t]; problem == "" && (tp == nil || len(tp.Tables) == 0) {
+				continue // nothing to check, nor a path to join for it
+			}
 			rel := joinPath("topics", t)
-			if p := kafkaTopicProblem(t); p != "" {
-				v.errorf(s.Origin, rel, p, "%q is not a valid topic name", t)
+			if problem != "" {
+				v.errorf(s.Origin, rel, problem, "%q is not a valid topic name", t)
 				broken[t] = true
 			}
 			if s.Topics[t] == nil {
 				continue
 			}
 			for i, tb := range s.Topics[t].Tables {
-				if tb == nil {
-					continue
+				if tb == nil || isCQLName(tb.Keyspace) && isCQLName(tb.Table) {
+					continue // the paths of the checks below are joined only for a problem
 				}
 				tr := fmt.Sprintf("%s.tables[%d]", rel, i)
 				if !v.cqlName(s.Origin, tr+".keyspace", "keyspace", tb.Keyspace) ||
@@ -641,6 +645,11 @@ func aboutBrokenTopic(s *Sink, d dsDiagnostic, broken map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// isCQLName reports whether cqlName passes name without a word.
+func isCQLName(name string) bool {
+	return name != "" && !strings.Contains(name, ".")
 }
 
 func (v *validator) cqlName(o Origin, rel, what, name string) bool {
