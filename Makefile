@@ -40,11 +40,12 @@ demo: build
 	bash scripts/demo.sh
 
 # Fuzz every fuzz target, one after the other: the manifest loader, plan's
-# preview of it, the sink JSON writer, the name checks against their regexps
-# and the REST answer decoder (FUZZTIME=5m for a longer run). -short: no cluster. Inputs that find new
+# preview of it, the sink JSON writer, the name and DataStax topic key
+# checks against the code they replace, and the REST answer decoder
+# (FUZZTIME=5m for a longer run). -short: no cluster. Inputs that find new
 # code are not minimised (FUZZMINIMIZE, default 0s): a manifest is slow to
 # parse, and minimising the first such input took the whole of a short run.
-FUZZ_TARGETS = ./manifest:FuzzLoad ./manifest:FuzzPreview ./manifest:FuzzSinkJSON ./manifest:FuzzNames ./connect:FuzzDecodeAnswer
+FUZZ_TARGETS = ./manifest:FuzzLoad ./manifest:FuzzPreview ./manifest:FuzzSinkJSON ./manifest:FuzzNames ./manifest:FuzzTopicKey ./connect:FuzzDecodeAnswer
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $${t#*:} ($${t%%:*}) for $${FUZZTIME:-1m}"; \

@@ -67,18 +67,32 @@ func ParseTopicKey(key string) (TableRef, string, bool) {
 	if !ok {
 		return TableRef{}, "", false
 	}
-	parts := strings.Split(rest, ".")
-	n := len(parts)
-	if n >= 3 && parts[n-2] == "codec" && codecSettings[parts[n-1]] {
-		topic := strings.Join(parts[:n-2], ".")
-		return TableRef{Topic: topic}, parts[n-1], isTopicName(topic)
+	// The key's last three dots cut it, from the end, into the setting,
+	// then the table or "codec", then the keyspace, and the topic (which
+	// may hold dots) is what is before them. Cutting from the end leaves
+	// the topic whole, where splitting at every dot would make a string
+	// of each part (the checks parse every topic.* key of every sink).
+	rest, setting, two := cutLastDot(rest)
+	rest, table, three := cutLastDot(rest)
+	if two && three && table == "codec" && codecSettings[setting] {
+		return TableRef{Topic: rest}, setting, isTopicName(rest)
 	}
-	if n < 4 || !tableSettings[parts[n-1]] {
+	topic, keyspace, four := cutLastDot(rest)
+	if !four || !tableSettings[setting] {
 		return TableRef{}, "", false
 	}
-	t := TableRef{Topic: strings.Join(parts[:n-3], "."), Keyspace: parts[n-3], Table: parts[n-2]}
+	t := TableRef{Topic: topic, Keyspace: keyspace, Table: table}
 	ok = isTopicName(t.Topic) && t.Keyspace != "" && t.Table != ""
-	return t, parts[n-1], ok
+	return t, setting, ok
+}
+
+// cutLastDot cuts s around its last dot, and reports whether it has one.
+func cutLastDot(s string) (before, after string, found bool) {
+	i := strings.LastIndexByte(s, '.')
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+1:], true
 }
 
 // Tables lists the tables a DataStax config writes to, sorted.

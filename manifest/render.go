@@ -429,30 +429,51 @@ func RenderSink(s *Sink, res Resolver) (*Config, Diagnostics) {
 			if tb == nil {
 				continue
 			}
-			tf := fmt.Sprintf("%s.tables[%d]", from, i)
-			p := fmt.Sprintf("topic.%s.%s.%s.", name, tb.Keyspace, tb.Table)
-			b.str(p+"mapping", tf+".mapping", tb.Mapping)
-			b.str(p+"consistencyLevel", tf+".consistencyLevel", tb.ConsistencyLevel)
-			b.intp(p+"ttl", tf+".ttl", tb.TTL)
-			b.str(p+"ttlTimeUnit", tf+".ttlTimeUnit", tb.TTLTimeUnit)
-			b.str(p+"timestampTimeUnit", tf+".timestampTimeUnit", tb.TimestampTimeUnit)
-			b.boolp(p+"nullToUnset", tf+".nullToUnset", tb.NullToUnset)
-			b.boolp(p+"deletesEnabled", tf+".deletesEnabled", tb.DeletesEnabled)
-			b.str(p+"query", tf+".query", tb.Query)
+			s := settings{b: b,
+				prefix: "topic." + name + "." + tb.Keyspace + "." + tb.Table + ".",
+				from:   from + ".tables[" + strconv.Itoa(i) + "]."}
+			s.str("mapping", tb.Mapping)
+			s.str("consistencyLevel", tb.ConsistencyLevel)
+			if tb.TTL != nil {
+				s.str("ttl", strconv.Itoa(*tb.TTL))
+			}
+			s.str("ttlTimeUnit", tb.TTLTimeUnit)
+			s.str("timestampTimeUnit", tb.TimestampTimeUnit)
+			if tb.NullToUnset != nil {
+				s.str("nullToUnset", strconv.FormatBool(*tb.NullToUnset))
+			}
+			if tb.DeletesEnabled != nil {
+				s.str("deletesEnabled", strconv.FormatBool(*tb.DeletesEnabled))
+			}
+			s.str("query", tb.Query)
 		}
 		if cd := t.Codec; cd != nil {
-			p := "topic." + name + ".codec."
-			cf := from + ".codec"
-			b.str(p+"locale", cf+".locale", cd.Locale)
-			b.str(p+"timeZone", cf+".timeZone", cd.TimeZone)
-			b.str(p+"timestamp", cf+".timestamp", cd.Timestamp)
-			b.str(p+"date", cf+".date", cd.Date)
-			b.str(p+"time", cf+".time", cd.Time)
-			b.str(p+"unit", cf+".unit", cd.Unit)
+			s := settings{b: b, prefix: "topic." + name + ".codec.", from: from + ".codec."}
+			s.str("locale", cd.Locale)
+			s.str("timeZone", cd.TimeZone)
+			s.str("timestamp", cd.Timestamp)
+			s.str("date", cd.Date)
+			s.str("time", cd.Time)
+			s.str("unit", cd.Unit)
 		}
 	}
 	b.values("", "config", s.Config)
 	return b.cfg, b.diags
+}
+
+// settings sets the keys of a table's or a codec's settings, each
+// <prefix><setting> from the field <from><setting>. A table has eight
+// settings and sets two or three: their keys and paths are joined only
+// for those.
+type settings struct {
+	b            *builder
+	prefix, from string
+}
+
+func (s settings) str(setting, value string) {
+	if value != "" {
+		s.b.set(s.prefix+setting, s.from+setting, value)
+	}
 }
 
 // sinkKeys is about how many keys RenderSink renders for s: a few of
