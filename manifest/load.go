@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -232,7 +233,7 @@ func releasable(root *yaml.Node) map[*yaml.Node]bool {
 
 // parseOne parses a YAML stream that must hold exactly one document.
 func parseOne(data []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
