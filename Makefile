@@ -44,13 +44,14 @@ demo: build
 
 # Fuzz every fuzz target, one after the other: the manifest loader, plan's
 # preview of it, the fast YAML parser against yaml.v3, the sink JSON
-# writer, the REST answer decoder, the expand answer decoder against
+# writer, the name and DataStax topic key checks against the code they
+# replace, the REST answer decoder, the expand answer decoder against
 # encoding/json, a fingerprint's quoting against strconv's, and the metrics
 # file's writer against expfmt's (FUZZTIME=5m for a longer run). -short: no
 # cluster. Inputs that find new code are not minimised (FUZZMINIMIZE,
 # default 0s): a manifest is slow to parse, and minimising the first such
 # input took the whole of a short run.
-FUZZ_TARGETS = ./manifest:FuzzLoad ./manifest:FuzzPreview ./manifest:FuzzFastParse ./manifest:FuzzSinkJSON ./connect:FuzzDecodeAnswer ./connect:FuzzExpandMatchesUnmarshal ./diff:FuzzAppendQuoteIsStrconv ./internal/view:FuzzMetricsMatchExpfmt
+FUZZ_TARGETS = ./manifest:FuzzLoad ./manifest:FuzzPreview ./manifest:FuzzFastParse ./manifest:FuzzSinkJSON ./manifest:FuzzNames ./manifest:FuzzTopicKey ./connect:FuzzDecodeAnswer ./connect:FuzzExpandMatchesUnmarshal ./diff:FuzzAppendQuoteIsStrconv ./internal/view:FuzzMetricsMatchExpfmt
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $${t#*:} ($${t%%:*}) for $${FUZZTIME:-1m}"; \

@@ -24,9 +24,6 @@ var connectBooleans = []string{
 // such as -1 for "retry forever", are allowed).
 var connectLongs = []string{"errors.retry.timeout", "errors.retry.delay.max.ms"}
 
-// javaClassName is a binary class name, as in a.b.C or a.b.C$Inner.
-var javaClassName = regexp.MustCompile(`^[\p{L}_$][\p{L}\p{N}_$]*(\.[\p{L}_$][\p{L}\p{N}_$]*)*$`)
-
 type connectChecker struct {
 	cfg   *Config
 	diags Diagnostics
@@ -65,7 +62,7 @@ func CheckConnect(cfg *Config) Diagnostics {
 		}
 	}
 	for _, k := range []string{"key.converter", "value.converter", "header.converter"} {
-		if v, ok := c.get(k); ok && !javaClassName.MatchString(v) {
+		if v, ok := c.get(k); ok && !isJavaClassName(v) {
 			c.errorf(k, "write the converter's fully qualified class name, for example org.apache.kafka.connect.storage.StringConverter",
 				"%s %q is not a Java class name", k, v)
 		}

@@ -2,10 +2,7 @@ package manifest
 
 import (
 	"fmt"
-	"maps"
 	"net"
-	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +25,6 @@ var (
 	positiveInts = []string{"port", "maxConcurrentRequests", "maxNumberOfRecordsInBatch",
 		"queryExecutionTimeout", "connectionPoolLocalSize", "metricsHighestLatency"}
 	passwordKeys = set("auth.password", "ssl.keystore.password", "ssl.truststore.password")
-	topicKeyName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 )
 
 func set(items ...string) map[string]bool {
@@ -71,18 +67,32 @@ func ParseTopicKey(key string) (TableRef, string, bool) {
 	if !ok {
 		return TableRef{}, "", false
 	}
-	parts := strings.Split(rest, ".")
-	n := len(parts)
-	if n >= 3 && parts[n-2] == "codec" && codecSettings[parts[n-1]] {
-		topic := strings.Join(parts[:n-2], ".")
-		return TableRef{Topic: topic}, parts[n-1], topicKeyName.MatchString(topic)
+	// The key's last three dots cut it, from the end, into the setting,
+	// then the table or "codec", then the keyspace, and the topic (which
+	// may hold dots) is what is before them. Cutting from the end leaves
+	// the topic whole, where splitting at every dot would make a string
+	// of each part (the checks parse every topic.* key of every sink).
+	rest, setting, two := cutLastDot(rest)
+	rest, table, three := cutLastDot(rest)
+	if two && three && table == "codec" && codecSettings[setting] {
+		return TableRef{Topic: rest}, setting, isTopicName(rest)
 	}
-	if n < 4 || !tableSettings[parts[n-1]] {
+	topic, keyspace, four := cutLastDot(rest)
+	if !four || !tableSettings[setting] {
 		return TableRef{}, "", false
 	}
-	t := TableRef{Topic: strings.Join(parts[:n-3], "."), Keyspace: parts[n-3], Table: parts[n-2]}
-	ok = topicKeyName.MatchString(t.Topic) && t.Keyspace != "" && t.Table != ""
-	return t, parts[n-1], ok
+	t := TableRef{Topic: topic, Keyspace: keyspace, Table: table}
+	ok = isTopicName(t.Topic) && t.Keyspace != "" && t.Table != ""
+	return t, setting, ok
+}
+
+// cutLastDot cuts s around its last dot, and reports whether it has one.
+func cutLastDot(s string) (before, after string, found bool) {
+	i := strings.LastIndexByte(s, '.')
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+1:], true
 }
 
 // Tables lists the tables a DataStax config writes to, sorted.
@@ -104,6 +114,7 @@ type dsChecker struct {
 	diags []dsDiagnostic
 	// mappings holds the entries of each mapping key, parsed once.
 	mappings map[string][]MappingEntry
+	sorted   []string // the config's keys, once keys sorted them
 }
 
 // dsDiagnostic is a Diagnostic of CheckDataStax, and what validate needs
@@ -127,6 +138,15 @@ func (c *dsChecker) add(key, listedTopic string, sev Severity, hint, format stri
 
 func (c *dsChecker) errorf(key, hint, format string, args ...any) {
 	c.at(key, Error, hint, format, args...)
+}
+
+// keys returns the config's keys, sorted once for every check that
+// goes through them in order.
+func (c *dsChecker) keys() []string {
+	if c.sorted == nil {
+		c.sorted = sortedKeys(c.cfg.Values, nil)
+	}
+	return c.sorted
 }
 
 func (c *dsChecker) get(key string) (string, bool) {
@@ -197,7 +217,7 @@ func (c *dsChecker) globals() {
 		}
 	}
 	if hasBundle {
-		for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
+		for _, k := range c.keys() {
 			if _, set := c.get(k); !set {
 				continue
 			}
@@ -277,7 +297,7 @@ func (c *dsChecker) topics() {
 		}
 	}
 	withTable := map[string]bool{}
-	for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
+	for _, k := range c.keys() {
 		if !strings.HasPrefix(k, "topic.") {
 			continue
 		}
@@ -293,7 +313,7 @@ func (c *dsChecker) topics() {
 		c.setting(k, t, setting)
 	}
 	for _, t := range topics {
-		if !topicKeyName.MatchString(t) {
+		if !isTopicName(t) {
 			c.add("topics", t, Error, "topic names use letters, digits, '.', '_' and '-'", "%q is not a valid topic name", t)
 		} else if !withTable[t] {
 			c.add("topics", t, Error, "add a table with a mapping for it under topics",
@@ -303,7 +323,7 @@ func (c *dsChecker) topics() {
 	for _, t := range Tables(c.cfg.Values) {
 		p := t.Prefix()
 		if _, ok := c.cfg.Values[p+"mapping"]; !ok {
-			for _, k := range slices.Sorted(maps.Keys(c.cfg.Values)) {
+			for _, k := range c.keys() {
 				if strings.HasPrefix(k, p) {
 					c.missingMapping(k, strings.TrimPrefix(k, p), t)
 					break

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 )
@@ -35,6 +36,11 @@ type decoder struct {
 	// while the next ones are decoded: the node tree of a file of
 	// thousands of sinks is larger than the manifest decoded from it.
 	release map[*yaml.Node]bool
+	// paths holds the paths of the file's values.
+	paths pathBlock
+	// key is the key of a map entry being set, one for the decoder: a
+	// new one each would be an allocation an entry.
+	key reflect.Value
 }
 
 // maxValues bounds the nodes (and diagnostics) one file may expand to
@@ -74,7 +80,10 @@ func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
 	})
 }
 
-var nodeDecoderType = reflect.TypeOf((*yamlNodeDecoder)(nil)).Elem()
+var (
+	nodeDecoderType = reflect.TypeOf((*yamlNodeDecoder)(nil)).Elem()
+	stringType      = reflect.TypeFor[string]()
+)
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	for n.Kind == yaml.AliasNode {
@@ -132,7 +141,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
-			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			d.decode(item, s.Index(i), d.paths.index(path, i))
 			if d.release[n] {
 				n.Content[i] = nil
 			}
@@ -144,11 +153,26 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		// One key and one element, reused for every entry: SetMapIndex
+		// copies them into the map, and a new one each would be an
+		// allocation an entry (two, with the key boxed by ValueOf). The
+		// key is set just before SetMapIndex, so an inner map may use
+		// the decoder's too.
+		kv := d.key
+		if v.Type().Key() != stringType {
+			kv = reflect.New(v.Type().Key()).Elem()
+		} else if !kv.IsValid() {
+			kv = reflect.New(stringType).Elem()
+			d.key = kv
+		}
+		elem := reflect.New(v.Type().Elem()).Elem()
 		d.eachKey(n, path, func(key string, kn, vn *yaml.Node) {
-			elem := reflect.New(v.Type().Elem()).Elem()
-			d.recordKey(joinPath(path, key), kn, vn)
-			d.decode(vn, elem, joinPath(path, key))
-			m.SetMapIndex(reflect.ValueOf(key), elem)
+			p := d.paths.join(path, key)
+			d.recordKey(p, kn, vn)
+			elem.SetZero()
+			d.decode(vn, elem, p)
+			kv.SetString(key)
+			m.SetMapIndex(kv, elem)
 		})
 		v.Set(m)
 	case reflect.Struct:
@@ -170,8 +194,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.errorf(kn, joinPath(path, key), unknownFieldHint(key, fields), "unknown field %q", key)
 			return
 		}
-		d.recordKey(joinPath(path, key), kn, vn)
-		d.decode(vn, v.Field(idx), joinPath(path, key))
+		p := d.paths.join(path, key)
+		d.recordKey(p, kn, vn)
+		d.decode(vn, v.Field(idx), p)
 	})
 }
 
@@ -224,25 +249,59 @@ func (d *decoder) recordKey(path string, kn, vn *yaml.Node) {
 // eachKey calls fn for every key of a mapping node, in file order, and
 // reports keys that are not plain scalars or that appear twice.
 func (d *decoder) eachKey(n *yaml.Node, path string, fn func(key string, kn, vn *yaml.Node)) {
-	seen := map[string]*yaml.Node{}
+	// A mapping of a manifest has a few keys: looking back over them
+	// costs less than a map of them, which would be an allocation a
+	// mapping. A long one (thousands of topics or properties) has its map.
+	var seen map[string]*yaml.Node
+	if len(n.Content) > 2*linearKeys {
+		seen = make(map[string]*yaml.Node, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
-		if kn.Kind != yaml.ScalarNode {
-			d.errorf(kn, path, "", "a key must be a plain string, got %s", describe(kn))
+		if !isKey(kn) {
+			if kn.Kind != yaml.ScalarNode {
+				d.errorf(kn, path, "", "a key must be a plain string, got %s", describe(kn))
+			} else {
+				d.errorf(kn, path, "write the keys out; merge keys (<<) are not supported", "merge keys are not supported")
+			}
 			continue
 		}
-		if kn.Tag == "!!merge" {
-			d.errorf(kn, path, "write the keys out; merge keys (<<) are not supported", "merge keys are not supported")
-			continue
+		first, dup := seen[kn.Value]
+		if seen == nil {
+			first, dup = firstKey(n.Content[:i], kn.Value)
 		}
-		if first, dup := seen[kn.Value]; dup {
+		if dup {
 			d.errorf(kn, joinPath(path, kn.Value), "remove one of them",
 				"key %q appears twice (first at line %d)", kn.Value, first.Line)
 			continue
 		}
-		seen[kn.Value] = kn
+		if seen != nil {
+			seen[kn.Value] = kn
+		}
 		fn(kn.Value, kn, vn)
 	}
+}
+
+// linearKeys is the most keys of a mapping that eachKey checks for
+// repeats by looking back over them.
+const linearKeys = 16
+
+// isKey reports whether eachKey takes a mapping's key node: a scalar, not
+// a merge key.
+func isKey(kn *yaml.Node) bool {
+	return kn.Kind == yaml.ScalarNode && kn.Tag != "!!merge"
+}
+
+// firstKey returns the first key named key among the keys and values of
+// a mapping's content, those eachKey takes: the key eachKey's map would
+// hold, as a repeated key never replaces the first.
+func firstKey(content []*yaml.Node, key string) (*yaml.Node, bool) {
+	for i := 0; i+1 < len(content); i += 2 {
+		if kn := content[i]; isKey(kn) && kn.Value == key {
+			return kn, true
+		}
+	}
+	return nil, false
 }
 
 func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
@@ -280,6 +339,65 @@ func joinPath(path, key string) string {
 		return path + "." + key
 	}
 	return path + "[" + strconv.Quote(key) + "]"
+}
+
+// appendPath appends joinPath(path, key) to b.
+func appendPath(b []byte, path, key string) []byte {
+	if isIdent(key) {
+		if path == "" {
+			return append(b, key...)
+		}
+		return append(append(append(b, path...), '.'), key...)
+	}
+	b = append(append(b, path...), '[')
+	return append(strconv.AppendQuote(b, key), ']')
+}
+
+// appendIndex appends an index to a field path: sinks[12], as
+// fmt.Sprintf("%s[%d]", path, i) writes it.
+func appendIndex(b []byte, path string, i int) []byte {
+	b = append(append(b, path...), '[')
+	return append(strconv.AppendInt(b, int64(i), 10), ']')
+}
+
+// pathBlock holds the paths of a file's values, written one after the
+// other into blocks of up to pathBlockSize bytes (the first 1 KB, each
+// next one twice as large, so that a small file, or plan's preview of a
+// large one, does not take 16 KB for a few paths). Every decoded value's path
+// is kept, as a key of Source.pos at least, and one string each was one
+// allocation in ten of loading a manifest; a block is one for hundreds
+// of paths. What is written in a block is never changed, which is what
+// makes the strings (unsafe.String) that point into it strings.
+type pathBlock struct{ block []byte }
+
+const pathBlockSize = 16 << 10
+
+// join returns joinPath(path, key).
+func (p *pathBlock) join(path, key string) string {
+	var buf [128]byte
+	return p.keep(appendPath(buf[:0], path, key))
+}
+
+// index returns the path of item i of the list at path.
+func (p *pathBlock) index(path string, i int) string {
+	var buf [128]byte
+	return p.keep(appendIndex(buf[:0], path, i))
+}
+
+// keep returns b as a string in the block, or in one of its own when it
+// is long.
+func (p *pathBlock) keep(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return ""
+	case len(b) > pathBlockSize/16:
+		return string(b)
+	case len(b) > cap(p.block)-len(p.block):
+		p.block = make([]byte, 0, min(max(2*cap(p.block), 1<<10), pathBlockSize))
+	}
+	start := len(p.block)
+	p.block = append(p.block, b...)
+	return unsafe.String(&p.block[start], len(b))
 }
 
 func isIdent(s string) bool {

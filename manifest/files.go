@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"maps"
 	"path"
-	"slices"
 	"strings"
 	"unicode/utf16"
 
@@ -78,12 +76,23 @@ func (r *Rendered) Files() []File {
 	files := r.WorkerFiles()
 	for _, s := range r.Sinks {
 		files = append(files, File{
-			Path: path.Join(s.Sink.Cluster, "connectors", s.Sink.Name+".json"),
+			Path: sinkFilePath(s.Sink),
 			Data: SinkJSON(s.Sink.Name, s.Config),
 			Mode: mode(s.Config), Ref: object.SinkRef(s.Sink.Cluster, s.Sink.Name),
 		})
 	}
 	return files
+}
+
+// sinkFilePath is where a sink's JSON goes under a render directory:
+// path.Join(cluster, "connectors", name+".json"), which for names
+// validate accepts (no '/', neither "." nor "..") is the plain
+// concatenation, one allocation where Join makes two.
+func sinkFilePath(s *Sink) string {
+	if isObjectName(s.Cluster) && isObjectName(s.Name) {
+		return s.Cluster + "/connectors/" + s.Name + ".json"
+	}
+	return path.Join(s.Cluster, "connectors", s.Name+".json")
 }
 
 // WorkerFiles returns the workers' files of Files alone, without encoding
@@ -117,7 +126,8 @@ func mode(c *Config) fs.FileMode {
 // bytes a json.Encoder with SetEscapeHTML(false) and SetIndent("", "  ")
 // writes, without its reflection (render writes a thousand of these).
 func SinkJSON(name string, c *Config) []byte {
-	keys := slices.Sorted(maps.Keys(c.Values))
+	var buf [16]string
+	keys := sortedKeys(c.Values, buf[:0])
 	n := 64 + len(name)
 	for _, k := range keys {
 		n += len(k) + len(c.Values[k]) + 12
@@ -171,7 +181,7 @@ func PropertiesFile(c *Config, what string) []byte {
 	var b strings.Builder
 	b.WriteString("# Rendered by connectsync for " + escapeComment(what) + ".\n")
 	b.WriteString("# Do not edit by hand: change the manifest and render again.\n")
-	for _, k := range slices.Sorted(maps.Keys(c.Values)) {
+	for _, k := range sortedKeys(c.Values, nil) {
 		b.WriteString(escapeProperty(k, true))
 		b.WriteByte('=')
 		b.WriteString(escapeProperty(c.Values[k], false))

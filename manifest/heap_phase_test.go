@@ -75,7 +75,7 @@ func TestHeapPhases(t *testing.T) {
 
 // writeFileSinks writes examples/quickstart.yaml's clusters and workers with n
 // stopped FileStreamSinks, as make bench does, and returns its path.
-func writeFileSinks(t *testing.T, n int) string {
+func writeFileSinks(t testing.TB, n int) string {
 	t.Helper()
 	head, err := os.ReadFile("../examples/quickstart.yaml")
 	if err != nil {

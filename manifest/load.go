@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -134,7 +135,7 @@ func expand(p string) ([]string, error) {
 
 func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	m.Files = append(m.Files, name)
-	src := newSource(name, dir)
+	src := newSource(name, dir, data)
 	if head, pieces, ok := splitSinks(data); ok && inPieces {
 		if ds, ok := m.addInPieces(src, head, pieces); ok {
 			return ds
@@ -142,7 +143,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 		// A piece that does not parse: the whole file is parsed, for the
 		// same message about it as always.
 		m.Clusters, m.Workers, m.Sinks = nil, nil, nil
-		src = newSource(name, dir)
+		src = newSource(name, dir, data)
 	}
 	root, err := parseOne(data)
 	if err != nil {
@@ -166,7 +167,7 @@ func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	if root.Kind == yaml.MappingNode {
 		d.checkVersion(root, src, f.Version)
 	}
-	m.collect(src, &f)
+	m.collect(src, &f, &d.paths)
 	return d.finish()
 }
 
@@ -184,27 +185,27 @@ func (d *decoder) checkVersion(root *yaml.Node, src *Source, version int) {
 }
 
 // collect adds a decoded file's clusters, workers and sinks, each with
-// its origin.
-func (m *Manifest) collect(src *Source, f *file) {
+// its origin, whose path goes into the file's block of paths.
+func (m *Manifest) collect(src *Source, f *file, paths *pathBlock) {
 	for i, c := range f.Clusters {
 		if c == nil {
 			continue
 		}
-		c.Origin = Origin{Src: src, Path: fmt.Sprintf("clusters[%d]", i)}
+		c.Origin = Origin{Src: src, Path: paths.index("clusters", i)}
 		m.Clusters = append(m.Clusters, c)
 	}
 	for i, w := range f.Workers {
 		if w == nil {
 			continue
 		}
-		w.Origin = Origin{Src: src, Path: fmt.Sprintf("workers[%d]", i)}
+		w.Origin = Origin{Src: src, Path: paths.index("workers", i)}
 		m.Workers = append(m.Workers, w)
 	}
 	for i, s := range f.Sinks {
 		if s == nil {
 			continue
 		}
-		s.Origin = Origin{Src: src, Path: fmt.Sprintf("sinks[%d]", i)}
+		s.Origin = Origin{Src: src, Path: paths.index("sinks", i)}
 		m.Sinks = append(m.Sinks, s)
 	}
 }
@@ -243,7 +244,7 @@ func parseOne(data []byte) (*yaml.Node, error) {
 			return root, nil
 		}
 	}
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {

@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"bytes"
-	"fmt"
 	"reflect"
 	"runtime"
 
@@ -24,9 +23,10 @@ var inPieces = true
 
 // piece is a run of whole items of a file's top-level sinks list.
 type piece struct {
-	text []byte // the items' lines, whole
-	line int    // the file's line of text's first line
-	base int    // the index in sinks of the first item
+	text  []byte // the items' lines, whole: a part of the file's data
+	start int    // where text starts in the file's data
+	line  int    // the file's line of text's first line
+	base  int    // the index in sinks of the first item
 }
 
 // splitSinks cuts a file into its head (every line but those of the
@@ -49,6 +49,10 @@ func splitSinks(data []byte) ([]byte, []piece, bool) {
 	items := 0
 	var cur *piece
 	lineNo := 0
+	// A piece's lines follow each other in the file: its text is the
+	// part of the file from its first line to the end of the line read
+	// (end), not a copy of it.
+	file, end := data, 0
 	for len(data) > 0 {
 		lineNo++
 		line := data
@@ -56,6 +60,7 @@ func splitSinks(data []byte) ([]byte, []piece, bool) {
 			line = data[:i+1]
 		}
 		data = data[len(line):]
+		end += len(line)
 		body := bytes.TrimRight(line, "\r\n")
 		closed, anchored := scanLine(body)
 		if !closed || anchored {
@@ -85,7 +90,7 @@ func splitSinks(data []byte) ([]byte, []piece, bool) {
 		if len(trimmed) == 0 || trimmed[0] == '#' {
 			// Blank or a comment: it goes with the item before it.
 			if cur != nil {
-				cur.text = append(cur.text, line...)
+				cur.text = file[cur.start:end:end]
 			} else {
 				head = append(head, '\n')
 			}
@@ -100,13 +105,13 @@ func splitSinks(data []byte) ([]byte, []piece, bool) {
 		case indent == 0, n < indent, n == indent && !item:
 			return nil, nil, false
 		case item && items%pieceSinks == 0:
-			pieces = append(pieces, piece{line: lineNo, base: items})
+			pieces = append(pieces, piece{start: end - len(line), line: lineNo, base: items})
 			cur = &pieces[len(pieces)-1]
 		}
 		if item {
 			items++
 		}
-		cur.text = append(cur.text, line...)
+		cur.text = file[cur.start:end:end]
 	}
 	if len(pieces) < 2 {
 		return nil, nil, false
@@ -156,6 +161,10 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 	var f file
 	d.release = releasable(root)
 	d.decode(root, reflect.ValueOf(&f).Elem(), "")
+	// Each sink is decoded into s, one variable for all of them (a new
+	// one each would be an allocation a sink), and appended.
+	var s *Sink
+	sv := reflect.ValueOf(&s).Elem()
 	for i, p := range pieces {
 		r := <-results[i]
 		<-sem
@@ -173,14 +182,14 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 			}
 		}
 		for j, item := range seq.Content {
-			var s *Sink
-			d.decode(item, reflect.ValueOf(&s).Elem(), fmt.Sprintf("sinks[%d]", p.base+j))
+			s = nil
+			d.decode(item, sv, d.paths.index("sinks", p.base+j))
 			f.Sinks = append(f.Sinks, s)
 			seq.Content[j] = nil
 		}
 	}
 	d.checkVersion(root, src, f.Version)
-	m.collect(src, &f)
+	m.collect(src, &f, &d.paths)
 	return d.finish(), true
 }
 

@@ -113,6 +113,19 @@ func endsInBlock(b []byte) bool {
 	return closed
 }
 
+// plainBytes marks the bytes of a plain scalar that scanLine looks at:
+// blanks and ':' (plainStop) and, inside brackets, the flow indicators
+// (plainFlowStop). It passes over any other byte.
+var plainBytes = [256]uint8{
+	' ': plainStop, '\t': plainStop, ':': plainStop,
+	',': plainFlowStop, '?': plainFlowStop, '[': plainFlowStop, ']': plainFlowStop, '{': plainFlowStop, '}': plainFlowStop,
+}
+
+const (
+	plainStop uint8 = 1 << iota
+	plainFlowStop
+)
+
 // scanLine is endsInBlock, and reports too whether the line holds an
 // anchor or an alias.
 func scanLine(b []byte) (closed, anchored bool) {
@@ -181,8 +194,18 @@ func scanLine(b []byte) (closed, anchored bool) {
 			}
 		default:
 			// A plain scalar: it ends at ": ", at " #", and inside
-			// brackets at any of ,?[]{}.
+			// brackets at any of ,?[]{}. Most of its bytes are none of
+			// those, nor a blank: they are skipped at once (this loop
+			// is most of the time of plan's preview).
+			stop := plainStop
+			if depth > 0 {
+				stop |= plainFlowStop
+			}
 			for i < len(b) {
+				if plainBytes[b[i]]&stop == 0 {
+					i++
+					continue
+				}
 				if b[i] == ':' && blank(i+1) || depth > 0 && flowIndicator(i) {
 					break
 				}

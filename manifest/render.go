@@ -163,8 +163,10 @@ type builder struct {
 	diags  Diagnostics
 }
 
-func newBuilder(o Origin, res Resolver) *builder {
-	cfg := &Config{Values: map[string]string{}, Origin: o}
+// newBuilder starts a Config of about keys keys: its map and the list of
+// its fields are made that large at once, not grown key by key.
+func newBuilder(o Origin, res Resolver, keys int) *builder {
+	cfg := &Config{Values: make(map[string]string, keys), Origin: o, fields: make([]field, 0, keys)}
 	return &builder{origin: &cfg.Origin, cfg: cfg, res: res}
 }
 
@@ -272,8 +274,7 @@ func resolve(res Resolver, v Value, where func() Loc) (string, *Diagnostic) {
 // that shares its Sensitive and fields. A Config is never written once
 // it is rendered.
 func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
-	out := *c
-	cloned := false
+	var out *Config // the copy, once a value differs
 	var diags Diagnostics
 	for _, r := range c.refs {
 		s, d := resolve(res, r.v, func() Loc {
@@ -286,21 +287,26 @@ func (c *Config) resolved(res Resolver) (*Config, Diagnostics) {
 		if d != nil {
 			diags = append(diags, *d)
 		}
-		if r.dup == nil && out.Values[r.key] != s {
-			if !cloned {
-				out.Values, cloned = maps.Clone(c.Values), true
+		// A key set from a Value is set from one Value only (a repeat
+		// has dup): until then, out.Values[r.key] is c.Values[r.key].
+		if r.dup == nil && c.Values[r.key] != s {
+			if out == nil {
+				cp := *c
+				cp.Values = maps.Clone(c.Values)
+				out = &cp
 			}
 			out.Values[r.key] = s
 		}
 	}
-	if !cloned {
+	if out == nil {
 		return c, diags
 	}
-	return &out, diags
+	return out, diags
 }
 
 func (b *builder) values(prefix, from string, m map[string]Value) {
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	var buf [8]string
+	for _, k := range sortedKeys(m, buf[:0]) {
 		b.valueAt(field{key: prefix + k, from: from, sub: len(prefix), o: b.origin}, m[k])
 	}
 }
@@ -308,7 +314,7 @@ func (b *builder) values(prefix, from string, m map[string]Value) {
 // RenderWorker renders a worker's connect-distributed.properties from its
 // cluster's shared settings and its own.
 func RenderWorker(c *Cluster, w *Worker, res Resolver) (*Config, Diagnostics) {
-	b := newBuilder(w.Origin, res)
+	b := newBuilder(w.Origin, res, 16+len(c.Properties)+len(w.Properties))
 	// The cluster's keys are traced to the cluster's own fields.
 	cl := b.withOrigin(c.Origin)
 	cl.list("bootstrap.servers", "bootstrapServers", c.BootstrapServers)
@@ -335,7 +341,7 @@ func RenderWorker(c *Cluster, w *Worker, res Resolver) (*Config, Diagnostics) {
 	cl.list("plugin.path", "pluginPath", c.PluginPath)
 	cl.str("plugin.discovery", "pluginDiscovery", c.PluginDiscovery)
 	if len(c.ConfigProviders) > 0 {
-		names := slices.Sorted(maps.Keys(c.ConfigProviders))
+		names := sortedKeys(c.ConfigProviders, nil)
 		cl.set("config.providers", "configProviders", strings.Join(names, ","))
 		for _, n := range names {
 			p := c.ConfigProviders[n]
@@ -398,53 +404,91 @@ func AdvertisedEndpoint(w *Worker) string {
 // RenderSink renders a sink's connector config: the map a PUT to
 // /connectors/{name}/config sends, every value a string.
 func RenderSink(s *Sink, res Resolver) (*Config, Diagnostics) {
-	b := newBuilder(s.Origin, res)
+	b := newBuilder(s.Origin, res, sinkKeys(s))
 	b.set("connector.class", "class", s.ConnectorClass())
 	tasks := 1 // Connect's default, when tasksMax is unset
 	if s.TasksMax != nil {
 		tasks = *s.TasksMax // as written: validate rejects 0 and below
 	}
 	b.set("tasks.max", "tasksMax", strconv.Itoa(tasks))
-	if len(s.Topics) > 0 {
-		b.set("topics", "topics", strings.Join(slices.Sorted(maps.Keys(s.Topics)), ","))
+	var buf [4]string
+	topics := sortedKeys(s.Topics, buf[:0])
+	if len(topics) > 0 {
+		b.set("topics", "topics", strings.Join(topics, ","))
 	}
 	if c := s.Cassandra; c != nil {
 		renderCassandra(b, c)
 	}
-	for _, name := range slices.Sorted(maps.Keys(s.Topics)) {
+	for _, name := range topics {
 		t := s.Topics[name]
-		if t == nil {
-			continue
+		if t == nil || len(t.Tables) == 0 && t.Codec == nil {
+			continue // nothing to render, nor a path to join for it
 		}
 		from := joinPath("topics", name)
 		for i, tb := range t.Tables {
 			if tb == nil {
 				continue
 			}
-			tf := fmt.Sprintf("%s.tables[%d]", from, i)
-			p := fmt.Sprintf("topic.%s.%s.%s.", name, tb.Keyspace, tb.Table)
-			b.str(p+"mapping", tf+".mapping", tb.Mapping)
-			b.str(p+"consistencyLevel", tf+".consistencyLevel", tb.ConsistencyLevel)
-			b.intp(p+"ttl", tf+".ttl", tb.TTL)
-			b.str(p+"ttlTimeUnit", tf+".ttlTimeUnit", tb.TTLTimeUnit)
-			b.str(p+"timestampTimeUnit", tf+".timestampTimeUnit", tb.TimestampTimeUnit)
-			b.boolp(p+"nullToUnset", tf+".nullToUnset", tb.NullToUnset)
-			b.boolp(p+"deletesEnabled", tf+".deletesEnabled", tb.DeletesEnabled)
-			b.str(p+"query", tf+".query", tb.Query)
+			s := settings{b: b,
+				prefix: "topic." + name + "." + tb.Keyspace + "." + tb.Table + ".",
+				from:   from + ".tables[" + strconv.Itoa(i) + "]."}
+			s.str("mapping", tb.Mapping)
+			s.str("consistencyLevel", tb.ConsistencyLevel)
+			if tb.TTL != nil {
+				s.str("ttl", strconv.Itoa(*tb.TTL))
+			}
+			s.str("ttlTimeUnit", tb.TTLTimeUnit)
+			s.str("timestampTimeUnit", tb.TimestampTimeUnit)
+			if tb.NullToUnset != nil {
+				s.str("nullToUnset", strconv.FormatBool(*tb.NullToUnset))
+			}
+			if tb.DeletesEnabled != nil {
+				s.str("deletesEnabled", strconv.FormatBool(*tb.DeletesEnabled))
+			}
+			s.str("query", tb.Query)
 		}
 		if cd := t.Codec; cd != nil {
-			p := "topic." + name + ".codec."
-			cf := from + ".codec"
-			b.str(p+"locale", cf+".locale", cd.Locale)
-			b.str(p+"timeZone", cf+".timeZone", cd.TimeZone)
-			b.str(p+"timestamp", cf+".timestamp", cd.Timestamp)
-			b.str(p+"date", cf+".date", cd.Date)
-			b.str(p+"time", cf+".time", cd.Time)
-			b.str(p+"unit", cf+".unit", cd.Unit)
+			s := settings{b: b, prefix: "topic." + name + ".codec.", from: from + ".codec."}
+			s.str("locale", cd.Locale)
+			s.str("timeZone", cd.TimeZone)
+			s.str("timestamp", cd.Timestamp)
+			s.str("date", cd.Date)
+			s.str("time", cd.Time)
+			s.str("unit", cd.Unit)
 		}
 	}
 	b.values("", "config", s.Config)
 	return b.cfg, b.diags
+}
+
+// settings sets the keys of a table's or a codec's settings, each
+// <prefix><setting> from the field <from><setting>. A table has eight
+// settings and sets two or three: their keys and paths are joined only
+// for those.
+type settings struct {
+	b            *builder
+	prefix, from string
+}
+
+func (s settings) str(setting, value string) {
+	if value != "" {
+		s.b.set(s.prefix+setting, s.from+setting, value)
+	}
+}
+
+// sinkKeys is about how many keys RenderSink renders for s: a few of
+// its own, the DataStax sink's usual ones, and its config's.
+func sinkKeys(s *Sink) int {
+	n := 3 + len(s.Config)
+	if c := s.Cassandra; c != nil {
+		n += 8 + len(c.Driver)
+	}
+	for _, t := range s.Topics {
+		if t != nil {
+			n += 2 * len(t.Tables)
+		}
+	}
+	return n
 }
 
 func renderCassandra(b *builder, c *Cassandra) {
@@ -488,4 +532,21 @@ func renderCassandra(b *builder, c *Cassandra) {
 	b.str("compression", "cassandra.compression", c.Compression)
 	b.str("ignoreErrors", "cassandra.ignoreErrors", c.IgnoreErrors)
 	b.values("datastax-java-driver.", "cassandra.driver", c.Driver)
+}
+
+// sortedKeys appends m's keys to buf, sorted: slices.Sorted(maps.Keys(m))
+// without growing the slice key by key, and without an allocation when
+// buf, an array on the caller's stack, holds them all.
+func sortedKeys[M ~map[string]V, V any](m M, buf []string) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	if cap(buf) < len(m) {
+		buf = make([]string, 0, len(m))
+	}
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
 }

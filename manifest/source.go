@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -23,8 +24,14 @@ type Source struct {
 
 type lineCol struct{ line, col int32 }
 
-func newSource(file, dir string) *Source {
-	return &Source{File: file, Dir: dir, pos: map[string]lineCol{}, at: &valueFile{file: file, dir: dir}}
+// newSource returns the Source of a file of data. Its map of positions
+// is made for about as many values as data has colons, one a key (and
+// the values of a list a few more): grown value by value, the map of a
+// file of thousands of sinks was rehashed a dozen times. Text that is
+// all colons would not hold a value in eight bytes.
+func newSource(file, dir string, data []byte) *Source {
+	values := min(bytes.Count(data, []byte(":")), len(data)/8)
+	return &Source{File: file, Dir: dir, pos: make(map[string]lineCol, values), at: &valueFile{file: file, dir: dir}}
 }
 
 func (s *Source) nodePos(n *yaml.Node) Pos {

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net"
 	"net/url"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -117,11 +116,6 @@ func (m *Manifest) WorkersOf(cluster string) []*Worker {
 	return out
 }
 
-var (
-	objectName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	topicName  = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-)
-
 // maxNameBytes is the longest name of each kind of object. render writes
 // every object under a name of its own, and a file system name component
 // (ext4, APFS, NTFS, XFS) holds at most 255 bytes: a cluster and a worker
@@ -135,7 +129,7 @@ func (v *validator) name(o Origin, what, name string) bool {
 	case name == "":
 		v.errorf(o, "name", fmt.Sprintf("give the %s a name", what), "missing")
 		return false
-	case !objectName.MatchString(name):
+	case !isObjectName(name):
 		v.errorf(o, "name", "use letters, digits, '.', '_' and '-', starting with a letter or digit",
 			"%q is not a valid %s name", name, what)
 		return false
@@ -172,7 +166,7 @@ func (v *validator) caseCollision(o Origin, what, key, name string, seen map[str
 // kafkaTopicProblem says why name is not a valid Kafka topic name, or "".
 func kafkaTopicProblem(name string) string {
 	switch {
-	case !topicName.MatchString(name):
+	case !isTopicName(name):
 		return "topic names use letters, digits, '.', '_' and '-'"
 	case name == "." || name == "..":
 		return "Kafka does not allow \".\" or \"..\" as a topic name"
@@ -512,8 +506,8 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		}
 		c := checked[i%sinkBatch]
 		if v.name(s.Origin, "sink", s.Name) {
-			v.caseCollision(s.Origin, "sink", s.Cluster+"\x00"+s.Name, s.Name, folded, foldedName)
 			key := s.Cluster + "\x00" + s.Name
+			v.caseCollision(s.Origin, "sink", key, s.Name, folded, foldedName)
 			if first, dup := names[key]; dup {
 				v.errorf(s.Origin, "name", "connector names are unique within a cluster",
 					"sink %q is already declared at %s", s.Name, first.At("name"))
@@ -547,18 +541,23 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		// keyspace or table name. Their rendered topic.* keys cannot parse,
 		// and the DataStax checks below would only repeat the problem.
 		broken := map[string]bool{}
-		for _, t := range slices.Sorted(maps.Keys(s.Topics)) {
+		var buf [4]string
+		for _, t := range sortedKeys(s.Topics, buf[:0]) {
+			problem := kafkaTopicProblem(t)
+			if tp := s.Topics[t]; problem == "" && (tp == nil || len(tp.Tables) == 0) {
+				continue // nothing to check, nor a path to join for it
+			}
 			rel := joinPath("topics", t)
-			if p := kafkaTopicProblem(t); p != "" {
-				v.errorf(s.Origin, rel, p, "%q is not a valid topic name", t)
+			if problem != "" {
+				v.errorf(s.Origin, rel, problem, "%q is not a valid topic name", t)
 				broken[t] = true
 			}
 			if s.Topics[t] == nil {
 				continue
 			}
 			for i, tb := range s.Topics[t].Tables {
-				if tb == nil {
-					continue
+				if tb == nil || isCQLName(tb.Keyspace) && isCQLName(tb.Table) {
+					continue // the paths of the checks below are joined only for a problem
 				}
 				tr := fmt.Sprintf("%s.tables[%d]", rel, i)
 				if !v.cqlName(s.Origin, tr+".keyspace", "keyspace", tb.Keyspace) ||
@@ -571,10 +570,8 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 					"tables apply only to the DataStax sink")
 			}
 		}
-		for _, k := range slices.Sorted(maps.Keys(s.Config)) {
-			if k == "name" {
-				v.errorf(s.Origin, joinPath("config", k), "remove it: the sink's name field sets it", "name is set by the sink's name")
-			}
+		if _, ok := s.Config["name"]; ok {
+			v.errorf(s.Origin, "config.name", "remove it: the sink's name field sets it", "name is set by the sink's name")
 		}
 		if v.keep {
 			v.rendered = append(v.rendered, checkedSink{c.cfg, c.render})
@@ -648,6 +645,11 @@ func aboutBrokenTopic(s *Sink, d dsDiagnostic, broken map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// isCQLName reports whether cqlName passes name without a word.
+func isCQLName(name string) bool {
+	return name != "" && !strings.Contains(name, ".")
 }
 
 func (v *validator) cqlName(o Origin, rel, what, name string) bool {

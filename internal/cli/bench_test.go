@@ -11,12 +11,14 @@ import (
 	"github.com/connectsync/connectsync/internal/cli"
 )
 
-// The benchmarks below measure render and validate of DataStax sinks, the
-// manifests scripts/bench.sh makes (make bench times the built binary;
-// these time one command inside the process, for pprof):
+// The benchmarks below measure render and validate of DataStax sinks, and
+// render of the FileStreamSinks plan reads, the manifests scripts/bench.sh
+// makes (make bench times the built binary; these time one command inside
+// the process, for pprof):
 //
 //	go test -run '^$' -bench 'Render|Validate' -benchtime 20x ./internal/cli
 //	go test -run '^$' -bench Render1000 -benchtime 20x -cpuprofile cpu.out ./internal/cli
+//	go test -run '^$' -bench FileSinks500 -benchmem -benchtime 200x -cpuprofile cpu.out ./internal/cli
 //
 // They need no cluster. TMPDIR decides which file system render writes to.
 
@@ -109,3 +111,42 @@ func benchmarkValidate(b *testing.B, n int) {
 // 10,000 DataStax sinks.
 func BenchmarkValidate1000(b *testing.B)  { benchmarkValidate(b, 1000) }
 func BenchmarkValidate10000(b *testing.B) { benchmarkValidate(b, 10000) }
+
+// writeFileSinks writes the manifest that make bench plans: the
+// quickstart's cluster and workers, and n stopped FileStreamSinks in flow
+// style, one line each (perf-0001 ..), into dir/sinks.yaml.
+func writeFileSinks(tb testing.TB, dir string, n int) string {
+	tb.Helper()
+	quickstart, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// As sed '/^sinks:/,$d' does: everything before a line sinks:.
+	head, _, found := bytes.Cut(quickstart, []byte("\nsinks:"))
+	if found {
+		head = append(head, '\n')
+	}
+	var b bytes.Buffer
+	b.Write(head)
+	b.WriteString("sinks:\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - {name: perf-%04[1]d, cluster: local, class: org.apache.kafka.connect.file.FileStreamSinkConnector, state: stopped, topics: {perf-%04[1]d: {}}, config: {file: /dev/null}}\n", i)
+	}
+	name := filepath.Join(dir, "sinks.yaml")
+	if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return name
+}
+
+// BenchmarkRenderFileSinks500 is render -f, to stdout (io.Discard here),
+// of the 500 FileStreamSinks that make bench plans: the loading,
+// validating and rendering that plan does while its read is under way.
+func BenchmarkRenderFileSinks500(b *testing.B) {
+	in := writeFileSinks(b, b.TempDir(), 500)
+	for b.Loop() {
+		if code := cli.Main([]string{"render", "-f", in}, benchEnv()); code != cli.ExitOK {
+			b.Fatalf("render: exit %d", code)
+		}
+	}
+}
