@@ -14,10 +14,11 @@
 # Runs against the local cluster (cluster/README.md) and its second Connect group
 # (cluster/second.sh), starting what is not running and stopping it again at the end.
 # Benchmark connectors are named perf-*, created stopped, and deleted at the end, so the
-# clusters are left as they were found. RUNS (default 7) runs of each figure; medians.
+# clusters are left as they were found. RUNS (default 11) runs of each figure, A and B in
+# turn: the times are medians, the ratio the median of the run-by-run ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-7}
+RUNS=${RUNS:-11}
 # CONNECTSYNC=path measures another build (an older one, for a before/after table).
 # Without it, the checkout is built first, so that a stale bin/ is never measured.
 if [ -n "${CONNECTSYNC:-}" ]; then
@@ -140,7 +141,10 @@ pair() {
 rows=()
 row() { rows+=("$(printf '%-44s %10s %10s %8s  %s' "$1" "$2" "$3" "$4" "$5")"); }
 secs() { printf '%.3f s' "$1"; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+# pair_ratio NAME: the median, over the runs of pair NAME, of each A run's time over the B run
+# just after it. On a shared machine whose speed drifts from one minute to the next, the
+# ratio of two runs side by side holds where the ratio of two medians does not.
+pair_ratio() { paste -d' ' "$dir/$1.a" "$dir/$1.b" | awk '{print $1 / $3}' | median | xargs printf '%.2f'; }
 
 
 # --- plan vs one curl, on the main group -------------------------------------------------
@@ -152,7 +156,7 @@ for n in 100 500; do
 		echo "   (the plan of N=$n is not empty: the figures include its changes)" >&2
 	pair plan$n "$cs" plan -f "$dir/local$n.yaml" -- curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status"
 	p=$(col "$dir/plan$n.a" 1) c=$(col "$dir/plan$n.b" 1)
-	row "no-change plan, N=$n" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: one curl of the expand read"
+	row "no-change plan, N=$n" "$(secs "$p")" "$(secs "$c")" "$(pair_ratio plan$n)" "floor: one curl of the expand read"
 	row "peak RSS of plan, N=$n" "$(($(col "$dir/plan$n.a" 2) / 1024)) MB" "" "" ""
 done
 
@@ -175,7 +179,7 @@ for i in $(seq "$RUNS"); do
 	run_timed "$dir/apply.b" bash -c 'puts /dev/null'
 done
 p=$(col "$dir/apply.a" 1) c=$(col "$dir/apply.b" 1)
-row "apply, 200 config changes" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: 200 PUTs by curl, 8 at a time"
+row "apply, 200 config changes" "$(secs "$p")" "$(secs "$c")" "$(pair_ratio apply)" "floor: 200 PUTs by curl, 8 at a time"
 
 # --- one cluster vs two ------------------------------------------------------------------
 echo "== plan of one cluster vs two at once (N=500 each)" >&2
@@ -183,21 +187,24 @@ manifest second 500 >"$dir/second500.yaml"
 ensure "$dir/second500.yaml"
 ensure "$dir/local500.yaml"
 pair one "$cs" plan -f "$dir/local500.yaml" -- "$cs" plan -f "$dir/second500.yaml"
-pair two "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml" -- "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml" --clusters 1
-one_a=$(col "$dir/one.a" 1) one_b=$(col "$dir/one.b" 1) two=$(col "$dir/two.a" 1) seq1=$(col "$dir/two.b" 1)
-slow=$(echo "if ($one_a > $one_b) $one_a else $one_b" | bc -l)
-row "plan, two clusters at once" "$(secs "$two")" "$(secs "$slow")" "$(ratio "$two" "$slow")" "floor: the slower cluster alone ($(secs "$one_a") local, $(secs "$one_b") second)"
-row "plan, two clusters, --clusters 1" "$(secs "$seq1")" "$(secs "$slow")" "$(ratio "$seq1" "$slow")" "one after the other, for contrast"
+one_a=$(col "$dir/one.a" 1) one_b=$(col "$dir/one.b" 1)
+slower=$dir/local500.yaml slow=$one_a
+if [ "$(echo "$one_b > $one_a" | bc -l)" = 1 ]; then slower=$dir/second500.yaml slow=$one_b; fi
+# Each against the slower cluster alone, run by run.
+pair two "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml" -- "$cs" plan -f "$slower"
+pair seq1 "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml" --clusters 1 -- "$cs" plan -f "$slower"
+two=$(col "$dir/two.a" 1) seq1=$(col "$dir/seq1.a" 1)
+row "plan, two clusters at once" "$(secs "$two")" "$(secs "$(col "$dir/two.b" 1)")" "$(pair_ratio two)" "floor: the slower cluster alone ($(secs "$one_a") local, $(secs "$one_b") second)"
+row "plan, two clusters, --clusters 1" "$(secs "$seq1")" "$(secs "$(col "$dir/seq1.b" 1)")" "$(pair_ratio seq1)" "one after the other, for contrast"
 # What the workers themselves pay to answer both at once, on the same cores: the two expand
 # reads by curl at once, against the slower alone. plan of two clusters cannot beat it.
 both_curls() { curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status" & curl -s -o /dev/null "$SECOND/connectors?expand=info&expand=status"; wait; }
 export -f both_curls; export MAIN SECOND
 pair curl1 curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status" -- curl -s -o /dev/null "$SECOND/connectors?expand=info&expand=status"
-rm -f "$dir/curls"
-for i in $(seq "$RUNS"); do run_timed "$dir/curls" bash -c both_curls; done
-both=$(col "$dir/curls" 1) c_main=$(col "$dir/curl1.a" 1) c_second=$(col "$dir/curl1.b" 1)
-c_slow=$(echo "if ($c_main > $c_second) $c_main else $c_second" | bc -l)
-row "two curls at once (both clusters' reads)" "$(secs "$both")" "$(secs "$c_slow")" "$(ratio "$both" "$c_slow")" "the workers' own contention: the bound of the row above"
+slow_url=$MAIN
+if [ "$(echo "$(col "$dir/curl1.b" 1) > $(col "$dir/curl1.a" 1)" | bc -l)" = 1 ]; then slow_url=$SECOND; fi
+pair curls bash -c both_curls -- curl -s -o /dev/null "$slow_url/connectors?expand=info&expand=status"
+row "two curls at once (both clusters' reads)" "$(secs "$(col "$dir/curls.a" 1)")" "$(secs "$(col "$dir/curls.b" 1)")" "$(pair_ratio curls)" "the workers' own contention: the bound of the row above"
 delete_perf "$MAIN"
 
 # --- render and validate, offline --------------------------------------------------------
@@ -233,18 +240,18 @@ for k in $(seq 1 9); do { echo "version: 1"; echo "sinks:"; datastax $((k * 1000
 "$cs" render -f "$dir/ds1000" -o "$dir/rendered" >/dev/null
 pair render bash -c "rm -rf '$dir/r' && exec '$cs' render -f '$dir/ds1000' -o '$dir/r'" -- bash -c "rm -rf '$dir/c' && exec cp -r '$dir/rendered' '$dir/c'"
 p=$(col "$dir/render.a" 1) c=$(col "$dir/render.b" 1)
-row "render -o, 1000 DataStax sinks" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: cp -r of the same 1003 files"
+row "render -o, 1000 DataStax sinks" "$(secs "$p")" "$(secs "$c")" "$(pair_ratio render)" "floor: cp -r of the same 1003 files"
 # The same into memory (tmpfs), where creating a file costs no disk: render's own cost.
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	shm=$(mktemp -d /dev/shm/connectsync-bench.XXXXXX)
 	pair render_shm bash -c "rm -rf '$shm/r' && exec '$cs' render -f '$dir/ds1000' -o '$shm/r'" -- bash -c "rm -rf '$shm/c' && exec cp -r '$dir/rendered' '$shm/c'"
 	rm -rf "$shm"
 	p=$(col "$dir/render_shm.a" 1) c=$(col "$dir/render_shm.b" 1)
-	row "render -o, 1000 DataStax sinks, tmpfs" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: cp -r of the same files into /dev/shm (goal: 100 ms)"
+	row "render -o, 1000 DataStax sinks, tmpfs" "$(secs "$p")" "$(secs "$c")" "$(pair_ratio render_shm)" "floor: cp -r of the same files into /dev/shm (goal: 100 ms)"
 fi
 pair validate "$cs" validate -f "$dir/ds10000" -- "$cs" validate -f "$dir/ds1000"
 p=$(col "$dir/validate.a" 1) c=$(col "$dir/validate.b" 1)
-row "validate, 10,000 vs 1000 DataStax sinks" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "scaling: 10x the sinks"
+row "validate, 10,000 vs 1000 DataStax sinks" "$(secs "$p")" "$(secs "$c")" "$(pair_ratio validate)" "scaling: 10x the sinks"
 
 # --- N=5000, opt-in: on the second group -------------------------------------------------
 if [ "${BENCH_5000:-0}" = 1 ]; then
@@ -253,11 +260,11 @@ if [ "${BENCH_5000:-0}" = 1 ]; then
 	ensure "$dir/second5000.yaml"
 	pair plan5000 "$cs" plan -f "$dir/second5000.yaml" -- curl -s -o /dev/null "$SECOND/connectors?expand=info&expand=status"
 	p=$(col "$dir/plan5000.a" 1) c=$(col "$dir/plan5000.b" 1)
-	row "no-change plan, N=5000" "$(secs "$p")" "$(secs "$c")" "$(ratio "$p" "$c")" "floor: one curl of the expand read"
+	row "no-change plan, N=5000" "$(secs "$p")" "$(secs "$c")" "$(pair_ratio plan5000)" "floor: one curl of the expand read"
 	row "peak RSS of plan, N=5000" "$(($(col "$dir/plan5000.a" 2) / 1024)) MB" "" "" "goal: 40 MB"
 fi
 
 echo
 printf '%-44s %10s %10s %8s  %s\n' figure connectsync floor ratio "floor is"
 for r in "${rows[@]}"; do echo "$r"; done
-echo "(medians of $RUNS runs each, in turn; $(nproc) cores; $(date -u +%Y-%m-%d))"
+echo "(times: medians of $RUNS runs each, in turn; ratio: the median of the $RUNS run-by-run ratios; $(nproc) cores; $(date -u +%Y-%m-%d))"
