@@ -887,3 +887,73 @@ func TestWriteFileAtomicRefuses(t *testing.T) {
 		t.Errorf("mode: %v %v", info.Mode(), err)
 	}
 }
+
+// TestPlannerMatchesBuildPlan: planning clusters one at a time, in any
+// order (as their reads end), gives BuildPlan's plan: the same changes,
+// findings, unread clusters and desired sinks.
+func TestPlannerMatchesBuildPlan(t *testing.T) {
+	const class = "org.example.Sink"
+	text := strings.Replace(findingsManifest, "clusters:\n", `clusters:
+  - name: b2
+    bootstrapServers: [kafka:9092]
+    groupId: g2
+    storage: {config: {topic: c2}, offset: {topic: o2}, status: {topic: s2}}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.storage.StringConverter}
+    prune: {enabled: true}
+  - name: a3
+    bootstrapServers: [kafka:9092]
+    groupId: g3
+    storage: {config: {topic: c3}, offset: {topic: o3}, status: {topic: s3}}
+    converters:
+      key: {class: org.apache.kafka.connect.storage.StringConverter}
+      value: {class: org.apache.kafka.connect.storage.StringConverter}
+`, 1) + `  - {name: x, cluster: b2, class: org.example.Sink, topics: {t: {}}}
+  - {name: y, cluster: a3, class: org.example.Sink, topics: {t: {}}}
+`
+	text = strings.Replace(text, "workers:\n", "workers:\n  - {name: v1, cluster: b2, url: http://connect-4:8083}\n  - {name: u1, cluster: a3, url: http://connect-5:8083}\n", 1)
+	m, ds := manifest.Parse("f.yaml", []byte(text))
+	if ds = append(ds, manifest.Validate(m)...); ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	r, ds := manifest.Render(m, manifest.Unresolved{})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	failed := status("FAILED", "RUNNING", "FAILED")
+	failed.Config = map[string]string{"connector.class": class, "topics": "t", "name": "a"}
+	live := map[string]*ClusterState{
+		"c": {Workers: []*WorkerState{worker("w1", "connect-1:8083", "k1", class), worker("w2", "connect-2:8083", "k2")},
+			Connectors: map[string]connect.Connector{"a": failed}},
+		"b2": {Workers: []*WorkerState{worker("v1", "connect-4:8083", "k1", class)},
+			Connectors: map[string]connect.Connector{"gone": {Name: "gone", Config: map[string]string{"k": "v"}, Status: connect.ConnectorStatus{State: object.StatePaused}}}},
+		"a3": {ReadErr: errors.New("timeout")},
+	}
+	want := BuildPlan(m, r, live, PlanOptions{RestartFailed: true})
+	if len(want.Plan.Changes) == 0 || len(want.Plan.Findings) == 0 || len(want.Plan.Unread) == 0 {
+		t.Fatalf("the plan should have changes, findings and an unread cluster: %+v", want.Plan)
+	}
+	for _, order := range [][]string{{"c", "b2", "a3"}, {"a3", "b2", "c"}, {"b2", "a3", "c"}} {
+		pl := NewPlanner(m, r, PlanOptions{RestartFailed: true})
+		for _, name := range order {
+			pl.Cluster(name, live[name])
+		}
+		got := pl.Session(live)
+		if d := cmp.Diff(want.Plan, got.Plan); d != "" {
+			t.Errorf("planned in the order %v (-BuildPlan +Planner):\n%s", order, d)
+		}
+		if d := cmp.Diff(sinkRefs(want), sinkRefs(got)); d != "" {
+			t.Errorf("planned in the order %v: desired sinks (-BuildPlan +Planner):\n%s", order, d)
+		}
+	}
+}
+
+func sinkRefs(s *Session) []string {
+	var out []string
+	for ref := range s.Sinks {
+		out = append(out, ref.String())
+	}
+	slices.Sort(out)
+	return out
+}

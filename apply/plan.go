@@ -78,83 +78,138 @@ func (o PlanOptions) targeted(r object.Ref) bool {
 
 // BuildPlan compares the rendered manifest with the clusters' live state.
 func BuildPlan(m *manifest.Manifest, r *manifest.Rendered, live map[string]*ClusterState, o PlanOptions) *Session {
-	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: make(map[object.Ref]*Desired, len(r.Sinks)), Workers: map[object.Ref]*WorkerDesired{}}
-	p := s.Plan
+	pl := NewPlanner(m, r, o)
 	for _, c := range m.Clusters {
-		cs := live[c.Name]
-		if cs == nil {
+		if cs := live[c.Name]; cs != nil {
+			pl.Cluster(c.Name, cs)
+		}
+	}
+	return pl.Session(live)
+}
+
+// Planner builds BuildPlan's plan a cluster at a time, in whatever order
+// the clusters' live states come in: a cluster read early is planned while
+// the others are still being read, and only the last one's planning is
+// left once the read ends. Session puts the clusters' parts together in
+// the manifest's order, which makes it BuildPlan's plan, whatever the order
+// they were planned in (TestPlannerMatchesBuildPlan).
+type Planner struct {
+	m     *manifest.Manifest
+	r     *manifest.Rendered
+	o     PlanOptions
+	parts map[string]*Session
+}
+
+// NewPlanner starts a plan of m, rendered as r.
+func NewPlanner(m *manifest.Manifest, r *manifest.Rendered, o PlanOptions) *Planner {
+	return &Planner{m: m, r: r, o: o, parts: make(map[string]*Session, len(m.Clusters))}
+}
+
+// Cluster plans the cluster named name against its live state. A cluster
+// the manifest does not declare is ignored. Cluster is not safe for
+// concurrent use.
+func (pl *Planner) Cluster(name string, cs *ClusterState) {
+	for _, c := range pl.m.Clusters {
+		if c.Name == name {
+			part := &Session{Plan: &diff.Plan{}, Sinks: map[object.Ref]*Desired{}}
+			part.planCluster(c, cs, pl.r, pl.o)
+			pl.parts[name] = part
+			return
+		}
+	}
+}
+
+// Session is the plan of every cluster planned, in the manifest's order,
+// with the worker files, sorted.
+func (pl *Planner) Session(live map[string]*ClusterState) *Session {
+	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: make(map[object.Ref]*Desired, len(pl.r.Sinks)), Workers: map[object.Ref]*WorkerDesired{}}
+	p := s.Plan
+	for _, c := range pl.m.Clusters {
+		part := pl.parts[c.Name]
+		if part == nil {
 			continue
 		}
-		s.planWorkersFindings(c, cs)
-		desired := make([]diff.Sink, 0, len(r.Sinks))
-		var blocked []string
-		for _, rs := range r.Sinks {
-			sk := rs.Sink
-			ref := object.SinkRef(c.Name, sk.Name)
-			if sk.Cluster != c.Name || !o.targeted(ref) {
-				continue
-			}
-			if why, bad := o.Unrenderable[ref]; bad {
-				blocked = append(blocked, sk.Name)
-				p.Findings = append(p.Findings, diff.Finding{
-					Severity: diff.SevError, Section: diff.SectionConnectors, Subject: object.SinkRef(c.Name, sk.Name),
-					Message:   "not planned: " + why,
-					Hint:      "fix the secret reference; the other changes are applied",
-					Contained: true,
-				})
-				continue
-			}
-			d := &Desired{Sink: sk, Config: rs.Config, Sensitive: sensitiveKeys(rs.Config, cs.PasswordKeys[sk.ConnectorClass()])}
-			s.Sinks[ref] = d
-			ignore := append(append([]string{}, c.IgnoreKeys...), sk.IgnoreKeys...)
-			desired = append(desired, diff.Sink{
-				Cluster: c.Name, Name: sk.Name, Config: rs.Config.Values, State: sk.DesiredState(),
-				Rules: diff.Rules{Ignore: ignore, Sensitive: func(k string) bool { return d.Sensitive[k] }},
-			})
-			s.sinkFindings(c, cs, sk)
+		p.Findings = append(p.Findings, part.Plan.Findings...)
+		p.Unread = append(p.Unread, part.Plan.Unread...)
+		if p.Changes == nil {
+			p.Changes = part.Plan.Changes // no copy of thousands of changes
+		} else {
+			p.Changes = append(p.Changes, part.Plan.Changes...)
 		}
-		if cs.Connectors == nil {
-			p.Unread = append(p.Unread, c.Name)
+		for ref, d := range part.Sinks {
+			s.Sinks[ref] = d
+		}
+	}
+	s.planWorkerFiles(pl.r, pl.o)
+	p.Sort()
+	return s
+}
+
+// planCluster plans one cluster's sinks and findings into s.
+func (s *Session) planCluster(c *manifest.Cluster, cs *ClusterState, r *manifest.Rendered, o PlanOptions) {
+	p := s.Plan
+	s.planWorkersFindings(c, cs)
+	desired := make([]diff.Sink, 0, len(r.Sinks))
+	var blocked []string
+	for _, rs := range r.Sinks {
+		sk := rs.Sink
+		ref := object.SinkRef(c.Name, sk.Name)
+		if sk.Cluster != c.Name || !o.targeted(ref) {
+			continue
+		}
+		if why, bad := o.Unrenderable[ref]; bad {
+			blocked = append(blocked, sk.Name)
 			p.Findings = append(p.Findings, diff.Finding{
-				Severity: diff.SevError, Section: diff.SectionWorkers, Subject: object.ClusterRef(c.Name),
-				Message:   fmt.Sprintf("cannot read the connectors: %v", cs.ReadErr),
-				Hint:      "check that at least one worker's url is reachable from here",
+				Severity: diff.SevError, Section: diff.SectionConnectors, Subject: object.SinkRef(c.Name, sk.Name),
+				Message:   "not planned: " + why,
+				Hint:      "fix the secret reference; the other changes are applied",
 				Contained: true,
 			})
 			continue
 		}
-		liveConns := make(map[string]diff.Connector, len(cs.Connectors))
-		for name, conn := range cs.Connectors {
-			if len(o.Targets) > 0 && !o.targeted(object.SinkRef(c.Name, name)) {
-				continue
-			}
-			liveConns[name] = toDiffConnector(conn)
-		}
-		// A declared sink that could not be rendered is still declared:
-		// never prune it.
-		prune := diff.Prune{Enabled: c.Prune.Enabled, Keep: append(append([]string{}, c.Prune.Keep...), blocked...)}
-		changes := diff.PlanSinks(c.Name, desired, liveConns, diff.SinkOptions{
-			Prune: prune, RestartFailed: o.RestartFailed, Sensitive: manifest.LooksSensitive, NoFingerprints: o.NoFingerprints,
+		d := &Desired{Sink: sk, Config: rs.Config, Sensitive: sensitiveKeys(rs.Config, cs.PasswordKeys[sk.ConnectorClass()])}
+		s.Sinks[ref] = d
+		ignore := append(append([]string{}, c.IgnoreKeys...), sk.IgnoreKeys...)
+		desired = append(desired, diff.Sink{
+			Cluster: c.Name, Name: sk.Name, Config: rs.Config.Values, State: sk.DesiredState(),
+			Rules: diff.Rules{Ignore: ignore, Sensitive: func(k string) bool { return d.Sensitive[k] }},
 		})
-		for _, ch := range changes {
-			if len(ch.Unverifiable) > 0 {
-				p.Findings = append(p.Findings, diff.Finding{
-					Severity: diff.SevInfo, Section: diff.SectionConnectors, Subject: ch.Ref,
-					Message: fmt.Sprintf("the worker masks %s, so %s not compared", strings.Join(ch.Unverifiable, ", "),
-						english.Plural(len(ch.Unverifiable), "it was", "they were")),
-				})
-			}
-		}
-		if p.Changes == nil {
-			p.Changes = changes // no copy of thousands of changes
-		} else {
-			p.Changes = append(p.Changes, changes...)
-		}
-		s.versionFindings(cs, changes)
+		s.sinkFindings(c, cs, sk)
 	}
-	s.planWorkerFiles(r, o)
-	p.Sort()
-	return s
+	if cs.Connectors == nil {
+		p.Unread = append(p.Unread, c.Name)
+		p.Findings = append(p.Findings, diff.Finding{
+			Severity: diff.SevError, Section: diff.SectionWorkers, Subject: object.ClusterRef(c.Name),
+			Message:   fmt.Sprintf("cannot read the connectors: %v", cs.ReadErr),
+			Hint:      "check that at least one worker's url is reachable from here",
+			Contained: true,
+		})
+		return
+	}
+	liveConns := make(map[string]diff.Connector, len(cs.Connectors))
+	for name, conn := range cs.Connectors {
+		if len(o.Targets) > 0 && !o.targeted(object.SinkRef(c.Name, name)) {
+			continue
+		}
+		liveConns[name] = toDiffConnector(conn)
+	}
+	// A declared sink that could not be rendered is still declared:
+	// never prune it.
+	prune := diff.Prune{Enabled: c.Prune.Enabled, Keep: append(append([]string{}, c.Prune.Keep...), blocked...)}
+	changes := diff.PlanSinks(c.Name, desired, liveConns, diff.SinkOptions{
+		Prune: prune, RestartFailed: o.RestartFailed, Sensitive: manifest.LooksSensitive, NoFingerprints: o.NoFingerprints,
+	})
+	for _, ch := range changes {
+		if len(ch.Unverifiable) > 0 {
+			p.Findings = append(p.Findings, diff.Finding{
+				Severity: diff.SevInfo, Section: diff.SectionConnectors, Subject: ch.Ref,
+				Message: fmt.Sprintf("the worker masks %s, so %s not compared", strings.Join(ch.Unverifiable, ", "),
+					english.Plural(len(ch.Unverifiable), "it was", "they were")),
+			})
+		}
+	}
+	p.Changes = changes
+	s.versionFindings(cs, changes)
 }
 
 func toDiffConnector(c connect.Connector) diff.Connector {

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"iter"
 	"maps"
 	"reflect"
 	"slices"
@@ -39,6 +40,8 @@ type Reader struct {
 
 	cancel  context.CancelFunc
 	done    chan struct{}
+	ready   chan string // each cluster's name once its state is in out
+	mu      sync.Mutex
 	out     map[string]*ClusterState
 	classes chan struct{}
 	byName  map[string][]string
@@ -158,9 +161,9 @@ func (r *Reader) Start(ctx context.Context, parallel int) {
 	ctx, r.cancel = context.WithCancel(ctx)
 	r.done = make(chan struct{})
 	r.out = make(map[string]*ClusterState, len(r.clusters))
+	r.ready = make(chan string, len(r.clusters))
 	go func() {
 		defer close(r.done)
-		var mu sync.Mutex
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, max(parallel, 1))
 		for _, cr := range r.clusters {
@@ -180,9 +183,10 @@ func (r *Reader) Start(ctx context.Context, parallel int) {
 				}
 				cs := readCluster(ctx, cr.targets, cr.clients, classes)
 				cs.Stats = ReadStats{Requests: cr.requests.all.Load(), ConnectorRequests: cr.requests.connectors.Load(), Took: time.Since(start)}
-				mu.Lock()
+				r.mu.Lock()
 				r.out[cr.name] = cs
-				mu.Unlock()
+				r.mu.Unlock()
+				r.ready <- cr.name
 			}()
 		}
 		wg.Wait()
@@ -196,6 +200,24 @@ func (r *Reader) Classes(classes map[string][]string) {
 		r.byName = classes
 		close(r.classes)
 	})
+}
+
+// Ready yields each cluster's name and state as soon as that cluster has
+// been read, in the order the reads end, until every cluster has been:
+// plan plans a cluster while the others are still being read. The read
+// must have been started, and Ready ranged over once.
+func (r *Reader) Ready() iter.Seq2[string, *ClusterState] {
+	return func(yield func(string, *ClusterState) bool) {
+		for range r.clusters {
+			name := <-r.ready
+			r.mu.Lock()
+			cs := r.out[name]
+			r.mu.Unlock()
+			if !yield(name, cs) {
+				return
+			}
+		}
+	}
 }
 
 // Wait waits for the read started by Start and returns the clusters'

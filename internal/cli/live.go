@@ -278,31 +278,40 @@ func (a *app) planManifest(ctx context.Context, checked *manifest.Checked, ds ma
 		a.p.Errorf("list names with connectsync validate, or write CLUSTER/NAME", "%v", err)
 		return nil, ExitError
 	}
-	var live map[string]*apply.ClusterState
+	var reader *apply.Reader
 	if early != nil && early.r.Reads(m) {
 		early.used = true
 		a.warnInsecure(m)
 		early.retry.release()
-		early.r.Classes(apply.Classes(m))
-		live = early.r.Wait()
-		if stats != nil {
-			stats(readStats(m, live))
-		}
+		reader = early.r
 	} else {
 		if early != nil {
 			early.r.Stop()
 			early.used = true
 		}
+		a.warnInsecure(m)
 		var err error
-		if live, err = a.readLive(ctx, m, f.clusters, stats); err != nil {
+		if reader, err = apply.NewReader(m, a.readerOptions(a.p.Retry)); err != nil {
 			a.p.Errorf("check the manifest's rest settings", "%v", err)
 			return nil, ExitError
 		}
+		reader.Start(ctx, f.clusters)
 	}
-	s := apply.BuildPlan(m, r, live, apply.PlanOptions{
+	reader.Classes(apply.Classes(m))
+	// Each cluster is planned as soon as it has been read, while the
+	// others are still being read.
+	planner := apply.NewPlanner(m, r, apply.PlanOptions{
 		Targets: f.targets, RestartFailed: f.restartFailed, WorkersDir: f.workersDir, ReadFile: readIfExists,
 		Unrenderable: unrenderable, NoFingerprints: f.noFingerprints,
 	})
+	for name, cs := range reader.Ready() {
+		planner.Cluster(name, cs)
+	}
+	live := reader.Wait()
+	if stats != nil {
+		stats(readStats(m, live))
+	}
+	s := planner.Session(live)
 	s.Plan.Findings = append(s.Plan.Findings, preflight.Run(ctx, s, m, preflight.Options{
 		Validate: !f.noValidate, CassandraSchema: f.cassandraSchema, Resolver: a.resolver(),
 	})...)
