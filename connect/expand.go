@@ -66,28 +66,12 @@ func decodeExpand(src io.Reader, each func(name string, w *wireConnector)) error
 
 // connectors reads the top-level object, or null.
 func (d *expandReader) connectors(each func(string, *wireConnector)) error {
-	c, err := d.value()
-	if err != nil || c == 'n' {
-		return err
-	}
-	if c != '{' {
-		return d.mismatch(c, "an object of connectors")
-	}
-	return d.object(func(key []byte) error {
+	return d.members("an object of connectors", func(key []byte) error {
 		name := string(key)
 		// A repeated name decodes into a fresh value, as a map's does.
 		w := &wireConnector{}
-		c, err := d.value()
-		switch {
-		case err != nil:
+		if err := d.members("a connector object", func(key []byte) error { return d.connector(key, w) }); err != nil {
 			return err
-		case c == 'n':
-		case c != '{':
-			return d.mismatch(c, "a connector object")
-		default:
-			if err := d.object(func(key []byte) error { return d.connector(key, w) }); err != nil {
-				return err
-			}
 		}
 		each(name, w)
 		return nil
@@ -97,59 +81,48 @@ func (d *expandReader) connectors(each func(string, *wireConnector)) error {
 func (d *expandReader) connector(key []byte, w *wireConnector) error {
 	switch field(key, "info", "status") {
 	case "info":
-		return pointer(d, &w.Info, func(i *wireInfo) error { return d.object(func(key []byte) error { return d.info(key, i) }) })
+		return pointer(d, &w.Info, d.info)
 	case "status":
-		return pointer(d, &w.Status, func(s *wireStatus) error { return d.object(func(key []byte) error { return d.status(key, s) }) })
+		return pointer(d, &w.Status, d.status)
 	}
 	return d.skip()
 }
 
-func (d *expandReader) info(key []byte, i *wireInfo) error {
+func (d *expandReader) info(i *wireInfo, key []byte) error {
 	switch field(key, "type", "config", "tasks") {
 	case "type":
 		return d.str(&i.Type, true)
 	case "config":
 		return d.config(&i.Config)
 	case "tasks":
-		return slice(d, &i.Tasks, func(t *wireTask) error {
-			return d.object(func(key []byte) error {
-				if field(key, "task") != "" {
-					return d.int(&t.Task)
-				}
-				return d.skip()
-			})
+		return slice(d, &i.Tasks, func(t *wireTask, key []byte) error {
+			if field(key, "task") != "" {
+				return d.int(&t.Task)
+			}
+			return d.skip()
 		})
 	}
 	return d.skip()
 }
 
-func (d *expandReader) status(key []byte, s *wireStatus) error {
+func (d *expandReader) status(s *wireStatus, key []byte) error {
 	switch field(key, "type", "connector", "tasks") {
 	case "type":
 		return d.str(&s.Type, true)
 	case "connector":
-		c, err := d.value()
-		switch {
-		case err != nil || c == 'n':
-			return err
-		case c != '{':
-			return d.mismatch(c, "a state object")
-		}
-		return d.object(func(key []byte) error { return d.state(key, &s.Connector) })
+		return d.members("a state object", func(key []byte) error { return d.state(&s.Connector, key) })
 	case "tasks":
-		return slice(d, &s.Tasks, func(t *wireTaskState) error {
-			return d.object(func(key []byte) error {
-				if field(key, "id") != "" {
-					return d.int(&t.ID)
-				}
-				return d.state(key, &t.wireState)
-			})
+		return slice(d, &s.Tasks, func(t *wireTaskState, key []byte) error {
+			if field(key, "id") != "" {
+				return d.int(&t.ID)
+			}
+			return d.state(&t.wireState, key)
 		})
 	}
 	return d.skip()
 }
 
-func (d *expandReader) state(key []byte, s *wireState) error {
+func (d *expandReader) state(s *wireState, key []byte) error {
 	switch field(key, "state", "worker_id", "trace") {
 	case "state":
 		return d.str(&s.State, true)
@@ -180,38 +153,32 @@ func field(key []byte, names ...string) string {
 
 // pointer decodes an object into *p as encoding/json decodes into a
 // pointer to a struct: null sets it to nil, an object decodes into what it
-// points to, made first if it is nil.
-func pointer[T any](d *expandReader, p **T, fields func(*T) error) error {
-	c, err := d.value()
-	switch {
-	case err != nil:
+// points to, made first if it is nil; member reads each member's value.
+func pointer[T any](d *expandReader, p **T, member func(*T, []byte) error) error {
+	opened, err := d.begin('{', "an object")
+	if err != nil || !opened {
+		if err == nil {
+			*p = nil
+		}
 		return err
-	case c == 'n':
-		*p = nil
-		return nil
-	case c != '{':
-		return d.mismatch(c, "an object")
 	}
 	if *p == nil {
 		*p = new(T)
 	}
-	return fields(*p)
+	return d.object(func(key []byte) error { return member(*p, key) })
 }
 
 // slice decodes an array of objects into *s as encoding/json does: null
 // sets it to nil; each element decodes into the slice's element at its
 // index, within the slice's capacity, so that a repeated key merges; an
-// empty array gives an empty slice.
-func slice[T any](d *expandReader, s *[]T, elem func(*T) error) error {
-	c, err := d.value()
-	switch {
-	case err != nil:
+// empty array gives an empty slice. member reads each member's value.
+func slice[T any](d *expandReader, s *[]T, member func(*T, []byte) error) error {
+	opened, err := d.begin('[', "an array")
+	if err != nil || !opened {
+		if err == nil {
+			*s = nil
+		}
 		return err
-	case c == 'n':
-		*s = nil
-		return nil
-	case c != '[':
-		return d.mismatch(c, "an array")
 	}
 	i := 0
 	err = d.array(func() error {
@@ -223,17 +190,9 @@ func slice[T any](d *expandReader, s *[]T, elem func(*T) error) error {
 		if i >= len(*s) {
 			*s = (*s)[:i+1]
 		}
-		c, err := d.value()
-		switch {
-		case err != nil:
+		t := &(*s)[i]
+		if err := d.members("an object", func(key []byte) error { return member(t, key) }); err != nil {
 			return err
-		case c == 'n':
-		case c != '{':
-			return d.mismatch(c, "an object")
-		default:
-			if err := elem(&(*s)[i]); err != nil {
-				return err
-			}
 		}
 		i++
 		return nil
@@ -252,15 +211,12 @@ func slice[T any](d *expandReader, s *[]T, elem func(*T) error) error {
 // a map: null sets it to nil, an object adds to the map (made if nil), and
 // a null value is the empty string.
 func (d *expandReader) config(m *map[string]string) error {
-	c, err := d.value()
-	switch {
-	case err != nil:
+	opened, err := d.begin('{', "an object of strings")
+	if err != nil || !opened {
+		if err == nil {
+			*m = nil
+		}
 		return err
-	case c == 'n':
-		*m = nil
-		return nil
-	case c != '{':
-		return d.mismatch(c, "an object of strings")
 	}
 	if *m == nil {
 		*m = map[string]string{}
@@ -305,6 +261,32 @@ func (d *expandReader) value() (byte, error) {
 		return c, err
 	}
 	return 0, d.syntax("looking for beginning of value")
+}
+
+// begin reads the start of a value that must be null or open with open
+// ('{' or '['), want naming it for the error otherwise. It reports whether
+// the value opened; a null is read whole.
+func (d *expandReader) begin(open byte, want string) (bool, error) {
+	c, err := d.value()
+	switch {
+	case err != nil:
+		return false, err
+	case c == 'n':
+		return false, nil
+	case c != open:
+		return false, d.mismatch(c, want)
+	}
+	return true, nil
+}
+
+// members reads an object, or null, calling member with each key; want
+// names the object for the error when the value is neither.
+func (d *expandReader) members(want string, member func(key []byte) error) error {
+	opened, err := d.begin('{', want)
+	if err != nil || !opened {
+		return err
+	}
+	return d.object(member)
 }
 
 // object reads the members of an object whose '{' value consumed, calling
