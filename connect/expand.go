@@ -15,7 +15,7 @@ import (
 // connector. It is decoded here by hand, as it streams in, straight into
 // the wire structs, where encoding/json's Decoder spent most of a plan's
 // decoding time in reflection and in a token per value (about 8 ms of CPU
-// for 500 connectors against 1 ms here).
+// for 500 connectors in a plan, against under 2 ms here).
 //
 // The decoder gives what json.Unmarshal of the whole body into
 // map[string]wireConnector gives, for every input: the same values where it
