@@ -1,11 +1,8 @@
 package apply
 
 import (
-	"fmt"
+	"github.com/connectsync/connectsync/internal/benchdata"
 	"maps"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/connectsync/connectsync/connect"
@@ -18,17 +15,12 @@ import (
 // that nothing overlaps (go test -bench BuildPlan ./apply).
 func BenchmarkBuildPlan500(b *testing.B) {
 	const class = "org.apache.kafka.connect.file.FileStreamSinkConnector"
-	quickstart, err := os.ReadFile(filepath.Join("..", "examples", "quickstart.yaml"))
+	head, err := benchdata.QuickstartHead("..")
 	if err != nil {
 		b.Fatal(err)
 	}
-	head, _, _ := strings.Cut(string(quickstart), "\nsinks:")
-	var text strings.Builder
-	text.WriteString(head + "\nsinks:\n")
-	for i := 1; i <= 500; i++ {
-		fmt.Fprintf(&text, "  - {name: perf-%04[1]d, cluster: local, class: %[2]s, state: stopped, topics: {perf-%04[1]d: {}}, config: {file: /dev/null}}\n", i, class)
-	}
-	m, ds := manifest.Parse("bench.yaml", []byte(text.String()))
+	text := benchdata.FileSinks(append(head, "sinks:\n"...), "local", 500)
+	m, ds := manifest.Parse("bench.yaml", text)
 	if ds = append(ds, manifest.Validate(m)...); ds.HasErrors() {
 		b.Fatal(ds)
 	}

@@ -1,10 +1,8 @@
 package manifest
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
+	"github.com/connectsync/connectsync/internal/benchdata"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,30 +12,6 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 	"gopkg.in/yaml.v3"
 )
-
-// yamlV3Parse parses data with yaml.v3 alone, as parseOne did before it
-// had a fast path: the reference fastParse is compared with.
-func yamlV3Parse(data []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, err
-		}
-		return nil, errMultipleDocuments{line: extra.Line}
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil
-	}
-	return doc.Content[0], nil
-}
 
 // treeDiff describes the first difference between two trees, or returns
 // "". Comments are not compared: fastParse leaves them out (see there).
@@ -80,7 +54,7 @@ func checkFast(t testing.TB, name string, data []byte) (declined bool) {
 	if !ok {
 		return true
 	}
-	want, err := yamlV3Parse(data)
+	want, err := parseYAMLv3(data)
 	switch {
 	case err != nil:
 		t.Errorf("%s: fastParse returned a tree, yaml.v3 an error: %v\ninput: %q", name, err, data)
@@ -97,54 +71,21 @@ func checkFast(t testing.TB, name string, data []byte) (declined bool) {
 // benchFlowManifest is what scripts/bench.sh's "manifest local N" writes:
 // the quickstart's lines before sinks:, then N one-line FileStreamSinks.
 func benchFlowManifest(t testing.TB, n int) []byte {
-	var b bytes.Buffer
-	b.Write(quickstartHead(t))
-	b.WriteString("sinks:\n")
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {name: perf-%04[1]d, cluster: local, class: org.apache.kafka.connect.file.FileStreamSinkConnector, state: stopped, topics: {perf-%04[1]d: {}}, config: {file: /dev/null}}\n", i)
-	}
-	return b.Bytes()
+	return benchdata.FileSinks(append(quickstartHead(t), "sinks:\n"...), "local", n)
 }
 
 // benchDataStaxManifest is the first file that writeDataStax of
 // internal/cli's benchmarks (and make bench) writes: the quickstart's head
 // and n block-style DataStax sinks.
 func benchDataStaxManifest(t testing.TB, n int) []byte {
-	var b bytes.Buffer
-	b.Write(quickstartHead(t))
-	b.WriteString("sinks:\n")
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, `  - name: ds-%05[1]d
-    cluster: local
-    state: running
-    tasksMax: 3
-    cassandra:
-      contactPoints: [127.0.0.1]
-      port: 39042
-      localDc: datacenter1
-      auth: {provider: PLAIN, username: bench, password: {secretEnv: BENCH_CASSANDRA_PASSWORD}}
-    topics:
-      orders-%05[1]d:
-        tables:
-          - keyspace: shop
-            table: orders_%05[1]d
-            mapping: order_id=key, customer=value.customer, amount=value.amount, created=value.created
-            consistencyLevel: LOCAL_ONE
-`, i)
-	}
-	return b.Bytes()
+	return benchdata.DataStaxSinks(append(quickstartHead(t), "sinks:\n"...), 1, n)
 }
 
-// quickstartHead is examples/quickstart.yaml up to its sinks: line, as
-// sed '/^sinks:/,$d' cuts it.
+// quickstartHead is examples/quickstart.yaml up to its sinks: line.
 func quickstartHead(t testing.TB) []byte {
-	data, err := os.ReadFile("../examples/quickstart.yaml")
+	head, err := benchdata.QuickstartHead("..")
 	if err != nil {
 		t.Fatal(err)
-	}
-	head, _, found := bytes.Cut(data, []byte("\nsinks:"))
-	if found {
-		head = append(head, '\n')
 	}
 	return head
 }
@@ -439,7 +380,7 @@ func TestFastParseTricky(t *testing.T) {
 	for _, c := range fastCases {
 		declined := checkFast(t, fmt.Sprintf("%q", c.in), []byte(c.in))
 		if declined == c.take {
-			_, err := yamlV3Parse([]byte(c.in))
+			_, err := parseYAMLv3([]byte(c.in))
 			t.Errorf("%q: declined %v, want %v (yaml.v3: %v)", c.in, declined, !c.take, err)
 		}
 	}

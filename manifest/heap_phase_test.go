@@ -1,8 +1,7 @@
 package manifest_test
 
 import (
-	"bytes"
-	"fmt"
+	"github.com/connectsync/connectsync/internal/benchdata"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -77,21 +76,13 @@ func TestHeapPhases(t *testing.T) {
 // stopped FileStreamSinks, as make bench does, and returns its path.
 func writeFileSinks(t testing.TB, n int) string {
 	t.Helper()
-	head, err := os.ReadFile("../examples/quickstart.yaml")
+	head, err := benchdata.QuickstartHead("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if i := bytes.Index(head, []byte("\nsinks:")); i >= 0 {
-		head = head[:i+1]
-	}
-	var b bytes.Buffer
-	b.Write(head)
-	b.WriteString("sinks:\n")
-	for k := 1; k <= n; k++ {
-		fmt.Fprintf(&b, "  - {name: perf-%04d, cluster: local, class: org.apache.kafka.connect.file.FileStreamSinkConnector, state: stopped, topics: {perf-%04d: {}}, config: {file: /dev/null}}\n", k, k)
-	}
+	b := benchdata.FileSinks(append(head, "sinks:\n"...), "local", n)
 	path := filepath.Join(t.TempDir(), "m.yaml")
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -244,6 +244,12 @@ func parseOne(data []byte) (*yaml.Node, error) {
 			return root, nil
 		}
 	}
+	return parseYAMLv3(data)
+}
+
+// parseYAMLv3 is parseOne with yaml.v3 alone: what the fast path is held
+// to.
+func parseYAMLv3(data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/connectsync/connectsync/internal/benchdata"
 	"io"
 	"os"
 	"path/filepath"
@@ -28,47 +29,27 @@ import (
 // about 3,400 of them.
 func writeDataStax(tb testing.TB, dir string, n int) {
 	tb.Helper()
-	quickstart, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart.yaml"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	// As sed '/^sinks:/,$d' does: everything before a line sinks:.
-	head, _, found := bytes.Cut(quickstart, []byte("\nsinks:"))
-	if found {
-		head = append(head, '\n')
-	}
+	head := quickstartHead(tb)
 	for from := 1; from <= n; from += 1000 {
-		var b bytes.Buffer
+		b := []byte("version: 1\n")
 		if from == 1 {
-			b.Write(head)
-		} else {
-			b.WriteString("version: 1\n")
+			b = append([]byte(nil), head...)
 		}
-		b.WriteString("sinks:\n")
-		for i := from; i < from+1000 && i <= n; i++ {
-			fmt.Fprintf(&b, `  - name: ds-%05[1]d
-    cluster: local
-    state: running
-    tasksMax: 3
-    cassandra:
-      contactPoints: [127.0.0.1]
-      port: 39042
-      localDc: datacenter1
-      auth: {provider: PLAIN, username: bench, password: {secretEnv: BENCH_CASSANDRA_PASSWORD}}
-    topics:
-      orders-%05[1]d:
-        tables:
-          - keyspace: shop
-            table: orders_%05[1]d
-            mapping: order_id=key, customer=value.customer, amount=value.amount, created=value.created
-            consistencyLevel: LOCAL_ONE
-`, i)
-		}
+		b = benchdata.DataStaxSinks(append(b, "sinks:\n"...), from, min(from+999, n))
 		name := filepath.Join(dir, fmt.Sprintf("m%02d.yaml", from/1000))
-		if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(name, b, 0o644); err != nil {
 			tb.Fatal(err)
 		}
 	}
+}
+
+// quickstartHead is examples/quickstart.yaml up to its sinks: line.
+func quickstartHead(tb testing.TB) []byte {
+	head, err := benchdata.QuickstartHead(filepath.Join("..", ".."))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return head
 }
 
 func benchEnv() cli.Env {
@@ -117,23 +98,9 @@ func BenchmarkValidate10000(b *testing.B) { benchmarkValidate(b, 10000) }
 // style, one line each (perf-0001 ..), into dir/sinks.yaml.
 func writeFileSinks(tb testing.TB, dir string, n int) string {
 	tb.Helper()
-	quickstart, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart.yaml"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	// As sed '/^sinks:/,$d' does: everything before a line sinks:.
-	head, _, found := bytes.Cut(quickstart, []byte("\nsinks:"))
-	if found {
-		head = append(head, '\n')
-	}
-	var b bytes.Buffer
-	b.Write(head)
-	b.WriteString("sinks:\n")
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {name: perf-%04[1]d, cluster: local, class: org.apache.kafka.connect.file.FileStreamSinkConnector, state: stopped, topics: {perf-%04[1]d: {}}, config: {file: /dev/null}}\n", i)
-	}
+	b := benchdata.FileSinks(append(quickstartHead(tb), "sinks:\n"...), "local", n)
 	name := filepath.Join(dir, "sinks.yaml")
-	if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(name, b, 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	return name
