@@ -51,7 +51,7 @@ demo: build
 # cluster. Inputs that find new code are not minimised (FUZZMINIMIZE,
 # default 0s): a manifest is slow to parse, and minimising the first such
 # input took the whole of a short run.
-FUZZ_TARGETS = ./manifest:FuzzLoad ./manifest:FuzzPreview ./manifest:FuzzFastParse ./manifest:FuzzSinkJSON ./manifest:FuzzNames ./manifest:FuzzTopicKey ./connect:FuzzDecodeAnswer ./connect:FuzzExpandMatchesUnmarshal ./diff:FuzzAppendQuoteIsStrconv ./internal/view:FuzzMetricsMatchExpfmt
+FUZZ_TARGETS = ./manifest:FuzzLoad ./manifest:FuzzPreview ./manifest:FuzzFastParse ./manifest:FuzzSinkJSON ./manifest:FuzzNames ./manifest:FuzzTopicKey ./connect:FuzzDecodeAnswer ./connect:FuzzExpandMatchesUnmarshal ./diff:FuzzAppendQuoteIsStrconv ./diff:FuzzDifferingKeysMatchesCmp ./internal/view:FuzzMetricsMatchExpfmt
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $${t#*:} ($${t%%:*}) for $${FUZZTIME:-1m}"; \

@@ -5,12 +5,10 @@
 package diff
 
 import (
-	"reflect"
 	"sort"
 	"strings"
 
 	"github.com/connectsync/connectsync/object"
-	"github.com/google/go-cmp/cmp"
 )
 
 // Action is what apply does to one object.
@@ -153,15 +151,11 @@ func (r Rules) equal(before, after map[string]string) bool {
 // mask and so could not be compared.
 func Configs(before, after map[string]string, r Rules) (fields []Field, unverifiable []string) {
 	if r.equal(before, after) {
-		// The common case, every connector of a no-change plan: go-cmp's
-		// walk finds nothing here, at many times the cost, and neither
+		// The common case, every connector of a no-change plan: neither
 		// config is copied.
 		return nil, nil
 	}
-	b, a := r.Normalize(before), r.Normalize(after)
-	rep := &reporter{}
-	cmp.Equal(b, a, cmp.Reporter(rep))
-	for _, d := range rep.diffs {
+	for _, d := range differingKeys(r.Normalize(before), r.Normalize(after)) {
 		if d.HasBefore && d.HasAfter && IsMask(d.Before) {
 			unverifiable = append(unverifiable, d.Key)
 			continue
@@ -174,34 +168,29 @@ func Configs(before, after map[string]string, r Rules) (fields []Field, unverifi
 	return fields, unverifiable
 }
 
-// reporter is a go-cmp Reporter that collects the differing keys of two
-// map[string]string values. go-cmp's own Diff text is unstable by design, so
-// the plan is built from these fields instead.
-type reporter struct {
-	path  cmp.Path
-	diffs []Field
+// differingKeys returns the keys whose values differ between before and
+// after, or that only one of them has, in no order.
+//
+// A loop over both maps, not go-cmp: go-cmp says it is meant for tests
+// (it may panic on what it cannot compare, and is not built for speed),
+// and linking it cost every command about 1 ms of package initialisation
+// before main (GODEBUG=inittrace=1: 0.87 ms for cmp, 0.16 ms for its
+// internal/function), on the way to its first request. The tests still
+// use it, and TestDifferingKeysMatchesCmp and FuzzDifferingKeysMatchesCmp
+// hold this loop to go-cmp's answer.
+func differingKeys(before, after map[string]string) []Field {
+	var out []Field
+	for k, b := range before {
+		a, ok := after[k]
+		if ok && a == b {
+			continue
+		}
+		out = append(out, Field{Key: k, Before: b, HasBefore: true, After: a, HasAfter: ok})
+	}
+	for k, a := range after {
+		if _, ok := before[k]; !ok {
+			out = append(out, Field{Key: k, After: a, HasAfter: true})
+		}
+	}
+	return out
 }
-
-func (r *reporter) PushStep(ps cmp.PathStep) { r.path = append(r.path, ps) }
-func (r *reporter) PopStep()                 { r.path = r.path[:len(r.path)-1] }
-
-func (r *reporter) Report(rs cmp.Result) {
-	if rs.Equal() {
-		return
-	}
-	mi, ok := r.path.Last().(cmp.MapIndex)
-	if !ok {
-		return
-	}
-	vb, va := mi.Values()
-	f := Field{Key: mi.Key().String()}
-	if vb.IsValid() {
-		f.Before, f.HasBefore = str(vb), true
-	}
-	if va.IsValid() {
-		f.After, f.HasAfter = str(va), true
-	}
-	r.diffs = append(r.diffs, f)
-}
-
-func str(v reflect.Value) string { return v.String() }

@@ -20,3 +20,24 @@ func BenchmarkPreviewFileSinks500(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadFileSinks500 is what plan does with the same manifest while
+// its read is under way: load, check and render.
+//
+//	go test -run '^$' -bench LoadFileSinks500 -benchmem -cpuprofile cpu.out ./manifest
+func BenchmarkLoadFileSinks500(b *testing.B) {
+	path := writeFileSinks(b, 500)
+	for b.Loop() {
+		m, ds := manifest.Load(path)
+		if ds.HasErrors() {
+			b.Fatal(ds)
+		}
+		c, ds := manifest.Check(m)
+		if ds.HasErrors() {
+			b.Fatal(ds)
+		}
+		if _, ds := c.Render(manifest.Unresolved{}); ds.HasErrors() {
+			b.Fatal(ds)
+		}
+	}
+}

@@ -25,3 +25,20 @@ func TestNoProtobufLinked(t *testing.T) {
 		}
 	}
 }
+
+// TestNoGoCmpInTheCommand: go-cmp is the tests' tool for comparing values
+// (it says so itself: not for production, may panic, not built for speed),
+// and its package initialisation cost every command about 1 ms before
+// main. diff compares configs with a loop of its own, which its tests hold
+// to go-cmp's answer.
+func TestNoGoCmpInTheCommand(t *testing.T) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || len(bi.Deps) == 0 {
+		t.Fatal("no build information in this test binary: this test would pass whatever is linked")
+	}
+	for _, d := range bi.Deps {
+		if d.Path == "github.com/google/go-cmp" {
+			t.Errorf("connectsync links %s %s", d.Path, d.Version)
+		}
+	}
+}
