@@ -205,6 +205,33 @@ slow_url=$MAIN
 if [ "$(echo "$(col "$dir/curl1.b" 1) > $(col "$dir/curl1.a" 1)" | bc -l)" = 1 ]; then slow_url=$SECOND; fi
 pair curls bash -c both_curls -- curl -s -o /dev/null "$slow_url/connectors?expand=info&expand=status"
 row "two curls at once (both clusters' reads)" "$(secs "$(col "$dir/curls.a" 1)")" "$(secs "$(col "$dir/curls.b" 1)")" "$(pair_ratio curls)" "the workers' own contention: the bound of the row above"
+# Where the time of the rows above goes: the CPU each command costs, its own and the
+# Connect workers' (all four JVMs, from /proc/PID/task/*/schedstat), per run. On a host
+# whose cores the workers share, two clusters at once take at least the sum over the cores.
+cpu_row() { # cpu_row LABEL CMD...: RUNS runs of CMD; its CPU and the workers' per run
+	local label=$1 t0 w0 w1 own
+	shift
+	w0=$(workers_cpu_ns)
+	# bash's times: the user and system CPU of its children, to the millisecond.
+	own=$(bash -c 'for _ in $(seq "$1"); do "${@:2}" >/dev/null 2>&1; done; times' _ "$RUNS" "$@" | tail -1 |
+		sed 's/[ms]/ /g' | awk -v n="$RUNS" '{printf "%.0f", ($1 * 60 + $2 + $3 * 60 + $4) * 1000 / n}')
+	w1=$(workers_cpu_ns)
+	row "$label" "$own ms" "$(((w1 - w0) / RUNS / 1000000)) ms" "" "CPU per run: its own, then the workers'"
+}
+workers_cpu_ns() {
+	local state=${CONNECTSYNC_CLUSTER_DIR:-$PWD/.cluster} f total=0 ns
+	for f in "$state"/pids/worker-*.pid "$state"/second/pids/second-*.pid; do
+		[ -r "$f" ] || continue
+		ns=$(cat /proc/"$(cat "$f")"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}')
+		total=$((total + ${ns:-0}))
+	done
+	echo "$total"
+}
+if [ -r /proc/self/schedstat ]; then
+	cpu_row "CPU: plan, two clusters at once" "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml"
+	cpu_row "CPU: plan of the slower cluster alone" "$cs" plan -f "$slower"
+	cpu_row "CPU: two curls at once" bash -c both_curls
+fi
 delete_perf "$MAIN"
 
 # --- render and validate, offline --------------------------------------------------------
