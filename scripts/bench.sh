@@ -209,7 +209,7 @@ row "two curls at once (both clusters' reads)" "$(secs "$(col "$dir/curls.a" 1)"
 # Connect workers' (all four JVMs, from /proc/PID/task/*/schedstat), per run. On a host
 # whose cores the workers share, two clusters at once take at least the sum over the cores.
 cpu_row() { # cpu_row LABEL CMD...: RUNS runs of CMD; its CPU and the workers' per run
-	local label=$1 t0 w0 w1 own
+	local label=$1 w0 w1 own
 	shift
 	w0=$(workers_cpu_ns)
 	# bash's times: the user and system CPU of its children, to the millisecond.

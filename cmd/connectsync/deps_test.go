@@ -6,20 +6,23 @@ import (
 	"testing"
 )
 
+// linkedModules lists the modules this test binary links: what the command
+// links, plus testing.
+func linkedModules(t *testing.T) []*debug.Module {
+	t.Helper()
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || len(bi.Deps) == 0 {
+		t.Fatal("no build information in this test binary: a test of what is linked would pass whatever is")
+	}
+	return bi.Deps
+}
+
 // TestNoProtobufLinked: every command pays for the package initialisation
 // of what the binary links, before main runs. Protobuf and the Prometheus
 // client libraries cost about 1.5 ms of it for one metrics file that
 // internal/view now writes itself; they may come back in tests only.
-// (This test binary links what the command links, plus testing.)
 func TestNoProtobufLinked(t *testing.T) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		t.Skip("no build information in this binary")
-	}
-	if len(bi.Deps) == 0 {
-		t.Fatal("the build information lists no modules: this test would pass whatever is linked")
-	}
-	for _, d := range bi.Deps {
+	for _, d := range linkedModules(t) {
 		if d.Path == "google.golang.org/protobuf" || strings.HasPrefix(d.Path, "github.com/prometheus/") {
 			t.Errorf("connectsync links %s %s", d.Path, d.Version)
 		}
@@ -32,11 +35,7 @@ func TestNoProtobufLinked(t *testing.T) {
 // main. diff compares configs with a loop of its own, which its tests hold
 // to go-cmp's answer.
 func TestNoGoCmpInTheCommand(t *testing.T) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok || len(bi.Deps) == 0 {
-		t.Fatal("no build information in this test binary: this test would pass whatever is linked")
-	}
-	for _, d := range bi.Deps {
+	for _, d := range linkedModules(t) {
 		if d.Path == "github.com/google/go-cmp" {
 			t.Errorf("connectsync links %s %s", d.Path, d.Version)
 		}
