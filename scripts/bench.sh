@@ -9,6 +9,8 @@
 #   validate of 1000 and 10,000 sinks        (absolute; scaling 1000 -> 10,000)
 #   apply of 200 config changes              the same 200 PUTs by curl, 8 at a time
 #   plan of two clusters at once             plan of the slower one alone (and two curls at once)
+#   the same requests, by readfloor          beside each plan row: the reads plan sends, by a Go
+#                                            client that does nothing else (internal/readfloor)
 #   no-change plan, N=5000 (BENCH_5000=1)    one curl, on the second Connect group
 #
 # Runs against the local cluster (cluster/README.md) and its second Connect group
@@ -109,6 +111,25 @@ ensure() { # ensure MANIFEST: apply it (creates the missing connectors, stopped)
 		{ tail -20 "$dir/apply.log"; exit 1; }
 }
 
+# plan_urls MANIFEST...: the requests a no-change plan of MANIFESTs sends, one URL a line:
+# for each declared worker GET / and GET /connector-plugins; from the first worker of each
+# cluster the expand read and the plugin config of the one class (FileStreamSinkConnector).
+# readfloor (internal/readfloor) sends them all at once, reads each answer and discards it:
+# what a Go client that does nothing but plan's reads takes on these cores, the floor of
+# plan's own rows.
+plan_urls() {
+	local m urls first
+	for m in "$@"; do
+		urls=$(grep -o 'url: http://[^,} ]*' "$m" | cut -d' ' -f2)
+		first=$(echo "$urls" | head -1)
+		echo "$first/connectors?expand=info&expand=status"
+		for u in $urls; do echo "$u/"; echo "$u/connector-plugins"; done
+		echo "$first/connector-plugins/org.apache.kafka.connect.file.FileStreamSinkConnector/config"
+	done
+}
+readfloor=$dir/readfloor
+CGO_ENABLED=0 go build -o "$readfloor" ./internal/readfloor
+
 now() { date +%s%N; }
 # run_timed OUT CMD...: append "wall_seconds peak_kb" of one run of CMD to OUT.
 run_timed() {
@@ -158,6 +179,9 @@ for n in 100 500; do
 	p=$(col "$dir/plan$n.a" 1) c=$(col "$dir/plan$n.b" 1)
 	row "no-change plan, N=$n" "$(secs "$p")" "$(secs "$c")" "$(pair_ratio plan$n)" "floor: one curl of the expand read"
 	row "peak RSS of plan, N=$n" "$(($(col "$dir/plan$n.a" 2) / 1024)) MB" "" "" ""
+	mapfile -t urls < <(plan_urls "$dir/local$n.yaml")
+	pair req$n "$readfloor" "${urls[@]}" -- curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status"
+	row "  the same requests, by readfloor" "$(secs "$(col "$dir/req$n.a" 1)")" "$(secs "$(col "$dir/req$n.b" 1)")" "$(pair_ratio req$n)" "plan's reads alone: the floor of the row above"
 done
 
 # --- apply of 200 config changes vs 200 PUTs by curl, 8 at a time ------------------------
@@ -195,6 +219,10 @@ pair two "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml" -- "$cs" pl
 pair seq1 "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml" --clusters 1 -- "$cs" plan -f "$slower"
 two=$(col "$dir/two.a" 1) seq1=$(col "$dir/seq1.a" 1)
 row "plan, two clusters at once" "$(secs "$two")" "$(secs "$(col "$dir/two.b" 1)")" "$(pair_ratio two)" "floor: the slower cluster alone ($(secs "$one_a") local, $(secs "$one_b") second)"
+mapfile -t urls < <(plan_urls "$dir/local500.yaml" "$dir/second500.yaml")
+mapfile -t slow_urls < <(plan_urls "$slower")
+pair req2 "$readfloor" "${urls[@]}" -- "$readfloor" "${slow_urls[@]}"
+row "  the same requests, by readfloor" "$(secs "$(col "$dir/req2.a" 1)")" "$(secs "$(col "$dir/req2.b" 1)")" "$(pair_ratio req2)" "plan's reads alone: the floor of the row above"
 row "plan, two clusters, --clusters 1" "$(secs "$seq1")" "$(secs "$(col "$dir/seq1.b" 1)")" "$(pair_ratio seq1)" "one after the other, for contrast"
 # What the workers themselves pay to answer both at once, on the same cores: the two expand
 # reads by curl at once, against the slower alone. plan of two clusters cannot beat it.
