@@ -8,7 +8,7 @@
 #   render -o of 1000 DataStax sinks         cp -r of the files it wrote (on disk, and in tmpfs)
 #   validate of 1000 and 10,000 sinks        (absolute; scaling 1000 -> 10,000)
 #   apply of 200 config changes              the same 200 PUTs by curl, 8 at a time
-#   plan of two clusters at once             plan of the slower one alone (and two curls at once)
+#   plan of two clusters at once             plan of the slower one alone (and both expand reads at once)
 #   the same requests, by readfloor          beside each plan row: the reads plan sends, by a Go
 #                                            client that does nothing else (internal/readfloor)
 #   no-change plan, N=5000 (BENCH_5000=1)    one curl, on the second Connect group
@@ -113,7 +113,7 @@ ensure() { # ensure MANIFEST: apply it (creates the missing connectors, stopped)
 
 # plan_urls MANIFEST...: the requests a no-change plan of MANIFESTs sends, one URL a line:
 # for each declared worker GET / and GET /connector-plugins; from the first worker of each
-# cluster the expand read and the plugin config of the one class (FileStreamSinkConnector).
+# cluster the expand read and the plugin config of each class its sinks name.
 # readfloor (internal/readfloor) sends them all at once, reads each answer and discards it:
 # what a Go client that does nothing but plan's reads takes on these cores, the floor of
 # plan's own rows.
@@ -124,7 +124,9 @@ plan_urls() {
 		first=$(echo "$urls" | head -1)
 		echo "$first/connectors?expand=info&expand=status"
 		for u in $urls; do echo "$u/"; echo "$u/connector-plugins"; done
-		echo "$first/connector-plugins/org.apache.kafka.connect.file.FileStreamSinkConnector/config"
+		for c in $(sed -n '/^sinks:/,$p' "$m" | grep -o 'class: [A-Za-z0-9_.$]*' | cut -d' ' -f2 | sort -u); do
+			echo "$first/connector-plugins/$c/config"
+		done
 	done
 }
 readfloor=$dir/readfloor
@@ -232,14 +234,13 @@ pair req2 "$readfloor" "${urls[@]}" -- "$readfloor" "${slow_urls[@]}"
 row "  the same requests, by readfloor" "$(secs "$(col "$dir/req2.a" 1)")" "$(secs "$(col "$dir/req2.b" 1)")" "$(pair_ratio req2)" "plan's reads alone: the floor of the row above"
 row "plan, two clusters, --clusters 1" "$(secs "$seq1")" "$(secs "$(col "$dir/seq1.b" 1)")" "$(pair_ratio seq1)" "one after the other, for contrast"
 # What the workers themselves pay to answer both at once, on the same cores: the two expand
-# reads by curl at once, against the slower alone. plan of two clusters cannot beat it.
-both_curls() { curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status" & curl -s -o /dev/null "$SECOND/connectors?expand=info&expand=status"; wait; }
-export -f both_curls; export MAIN SECOND
-pair curl1 curl -s -o /dev/null "$MAIN/connectors?expand=info&expand=status" -- curl -s -o /dev/null "$SECOND/connectors?expand=info&expand=status"
-slow_url=$MAIN
-if [ "$(echo "$(col "$dir/curl1.b" 1) > $(col "$dir/curl1.a" 1)" | bc -l)" = 1 ]; then slow_url=$SECOND; fi
-pair curls bash -c both_curls -- curl -s -o /dev/null "$slow_url/connectors?expand=info&expand=status"
-row "two curls at once (both clusters' reads)" "$(secs "$(col "$dir/curls.a" 1)")" "$(secs "$(col "$dir/curls.b" 1)")" "$(pair_ratio curls)" "the workers' own contention: the bound of the row above"
+# reads at once, against the slower alone, both by readfloor (no bash, no second process).
+main_read="$MAIN/connectors?expand=info&expand=status" second_read="$SECOND/connectors?expand=info&expand=status"
+pair read1 "$readfloor" "$main_read" -- "$readfloor" "$second_read"
+slow_read=$main_read
+if [ "$(echo "$(col "$dir/read1.b" 1) > $(col "$dir/read1.a" 1)" | bc -l)" = 1 ]; then slow_read=$second_read; fi
+pair reads "$readfloor" "$main_read" "$second_read" -- "$readfloor" "$slow_read"
+row "both expand reads at once, by readfloor" "$(secs "$(col "$dir/reads.a" 1)")" "$(secs "$(col "$dir/reads.b" 1)")" "$(pair_ratio reads)" "the workers' own contention, without plan's other requests"
 # Where the time of the rows above goes: the CPU each command costs, its own and the
 # Connect workers' (all four JVMs, from /proc/PID/task/*/schedstat), per run. On a host
 # whose cores the workers share, two clusters at once take at least the sum over the cores.
@@ -265,7 +266,7 @@ workers_cpu_ns() {
 if [ -r /proc/self/schedstat ]; then
 	cpu_row "CPU: plan, two clusters at once" "$cs" plan -f "$dir/local500.yaml" -f "$dir/second500.yaml"
 	cpu_row "CPU: plan of the slower cluster alone" "$cs" plan -f "$slower"
-	cpu_row "CPU: two curls at once" bash -c both_curls
+	cpu_row "CPU: both expand reads at once" "$readfloor" "$main_read" "$second_read"
 fi
 delete_perf "$MAIN"
 
