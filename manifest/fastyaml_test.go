@@ -505,3 +505,49 @@ func TestFastParseFragments(t *testing.T) {
 	}
 	t.Logf("fastParse read %d of %d documents, and declined the others", taken, n)
 }
+
+// TestFastParsePieceInArena: a piece parsed into an arena that earlier
+// pieces used (pieces.go) is the tree fastParse builds for "sinks:\n" and
+// the piece's text, moved to the piece's lines; and each declines the
+// same inputs. No node or slot of an earlier tree may show through.
+func TestFastParsePieceInArena(t *testing.T) {
+	fragments := []string{
+		"- a", "-", "- a: b", "- {name: x, topics: {t: {}}, config: {file: /dev/null}}", "  b: c",
+		"  - d", "    e: [f, g]", "- - a", "# c", "", "- 'x'", "- é: ü", "  x: {a: [b, {c: d}]}", "- <<: {a: b}",
+		"a: b", "-\tx", "  ", "- \"q\\ty\"", "  k: ~", "  k:", "    - nested", "    m: n",
+	}
+	n := 50000
+	if testing.Short() {
+		n = 5000
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := &nodeArena{}
+	taken := 0
+	for range n {
+		var b strings.Builder
+		for range 1 + rng.IntN(12) {
+			b.WriteString(strings.Repeat(" ", 2*rng.IntN(2)))
+			b.WriteString(fragments[rng.IntN(len(fragments))])
+			b.WriteByte('\n')
+		}
+		text, line := b.String(), 1+rng.IntN(5000)
+		want, wantOK := fastParse([]byte("sinks:\n" + text))
+		a.reset()
+		got, gotOK := fastParsePiece(text, line, a)
+		if gotOK != wantOK {
+			t.Fatalf("%q: fastParsePiece took it %v, fastParse %v", text, gotOK, wantOK)
+		}
+		if !gotOK {
+			continue
+		}
+		taken++
+		shiftLines(want, line-2)
+		if d := treeDiff(got, want, "$"); d != "" {
+			t.Fatalf("%q at line %d: %s", text, line, d)
+		}
+	}
+	if taken < n/20 {
+		t.Fatalf("only %d of %d pieces were read: the test does not test", taken, n)
+	}
+	t.Logf("%d of %d pieces read, into one arena", taken, n)
+}

@@ -89,10 +89,11 @@ func Expand(paths ...string) ([]string, []*fs.PathError) {
 	return out, errs
 }
 
-// Parse reads one manifest from data, as if from a file named name.
+// Parse reads one manifest from data, as if from a file named name. The
+// manifest does not refer to data: the caller may change it afterwards.
 func Parse(name string, data []byte) (*Manifest, Diagnostics) {
 	m := &Manifest{}
-	diags := m.add(name, filepath.Dir(name), data)
+	diags := m.add(name, filepath.Dir(name), bytes.Clone(data))
 	return m, diags.Sort()
 }
 
@@ -133,6 +134,9 @@ func expand(p string) ([]string, error) {
 	return files, nil
 }
 
+// add decodes the file name's data into m. The decoded values may be
+// substrings of data itself, not copies (pieces.go): data must not change
+// afterwards.
 func (m *Manifest) add(name, dir string, data []byte) Diagnostics {
 	m.Files = append(m.Files, name)
 	src := newSource(name, dir, data)
