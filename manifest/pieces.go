@@ -143,10 +143,11 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 	for i := range results {
 		results[i] = make(chan parsed, 1)
 	}
-	// A piece is parsed once it holds a slot, and gives it back once
-	// decoded: there are as many arenas as slots.
+	// A piece is parsed once it holds an arena, and gives it back once
+	// decoded. The arenas go to the pieces in order, so the piece the
+	// decoder waits for always holds one. A few parsers take the pieces
+	// in turn: a goroutine a piece would grow a new stack for each.
 	slots := runtime.GOMAXPROCS(0) + 1
-	sem := make(chan struct{}, slots)
 	arenas := make(chan *nodeArena, slots)
 	for range slots {
 		arenas <- &nodeArena{}
@@ -154,27 +155,42 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 	// arenaOf holds the arena of each piece parsed into one, until the
 	// piece is decoded.
 	arenaOf := make([]*nodeArena, len(pieces))
+	type job struct {
+		i int
+		a *nodeArena
+	}
+	jobs := make(chan job)
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
-		for i, p := range pieces {
+		defer close(jobs)
+		for i := range pieces {
+			var a *nodeArena
 			select {
-			case sem <- struct{}{}:
+			case a = <-arenas:
 			case <-stop:
 				return
 			}
-			a := <-arenas
-			go func() {
-				root, inArena, err := parsePiece(p, a)
-				if inArena {
-					arenaOf[i] = a
-				} else {
-					arenas <- a
-				}
-				results[i] <- parsed{root, err}
-			}()
+			select {
+			case jobs <- job{i, a}:
+			case <-stop:
+				return
+			}
 		}
 	}()
+	for range min(slots, len(pieces)) {
+		go func() {
+			for j := range jobs {
+				root, inArena, err := parsePiece(pieces[j.i], j.a)
+				if inArena {
+					arenaOf[j.i] = j.a
+				} else {
+					arenas <- j.a
+				}
+				results[j.i] <- parsed{root, err}
+			}
+		}()
+	}
 	root, err := parseOne(head)
 	if err != nil || root == nil || root.Kind != yaml.MappingNode {
 		return nil, false
@@ -214,7 +230,6 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 			a.reset()
 			arenas <- a
 		}
-		<-sem
 	}
 	d.checkVersion(root, src, f.Version)
 	m.collect(src, &f, &d.paths)

@@ -52,7 +52,7 @@ workers:
 		if len(got.Sinks) != len(whole.Sinks) || len(whole.Sinks) < 1000 {
 			t.Fatalf("%s: %d sinks in pieces, %d whole", name, len(got.Sinks), len(whole.Sinks))
 		}
-		if !reflect.DeepEqual(got.Sinks[0].Src.pos, whole.Sinks[0].Src.pos) {
+		if !reflect.DeepEqual(got.Sinks[0].Src.positions(), whole.Sinks[0].Src.positions()) {
 			t.Errorf("%s: the recorded positions differ", name)
 		}
 		for i := range whole.Sinks {
