@@ -211,7 +211,7 @@ func TestSensitiveKeys(t *testing.T) {
 		Values:    map[string]string{"a": "1", "from.secret": "x", "plugin.pw": "y", "auth.password": "z", "my.api.token": "t"},
 		Sensitive: map[string]bool{"from.secret": true},
 	}
-	got := sensitiveKeys(cfg, map[string]bool{"plugin.pw": true, "unset.pw": true})
+	got := sensitiveKeys(cfg, map[string]bool{"plugin.pw": true, "unset.pw": true}, sensitiveNames{})
 	want := map[string]bool{"from.secret": true, "plugin.pw": true, "unset.pw": true, "auth.password": true, "my.api.token": true}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("sensitive keys (-want +got):\n%s", d)

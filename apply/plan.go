@@ -111,7 +111,14 @@ func NewPlanner(m *manifest.Manifest, r *manifest.Rendered, o PlanOptions) *Plan
 func (pl *Planner) Cluster(name string, cs *ClusterState) {
 	for _, c := range pl.m.Clusters {
 		if c.Name == name {
-			part := &Session{Plan: &diff.Plan{}, Sinks: map[object.Ref]*Desired{}}
+			// Made for the cluster's sinks at once, not grown sink by sink.
+			n := 0
+			for _, rs := range pl.r.Sinks {
+				if rs.Sink.Cluster == name {
+					n++
+				}
+			}
+			part := &Session{Plan: &diff.Plan{}, Sinks: make(map[object.Ref]*Desired, n)}
 			part.planCluster(c, cs, pl.r, pl.o)
 			pl.parts[name] = part
 			return
@@ -151,6 +158,7 @@ func (s *Session) planCluster(c *manifest.Cluster, cs *ClusterState, r *manifest
 	s.planWorkersFindings(c, cs)
 	desired := make([]diff.Sink, 0, len(r.Sinks))
 	var blocked []string
+	named := sensitiveNames{}
 	for _, rs := range r.Sinks {
 		sk := rs.Sink
 		ref := object.SinkRef(c.Name, sk.Name)
@@ -167,7 +175,7 @@ func (s *Session) planCluster(c *manifest.Cluster, cs *ClusterState, r *manifest
 			})
 			continue
 		}
-		d := &Desired{Sink: sk, Config: rs.Config, Sensitive: sensitiveKeys(rs.Config, cs.PasswordKeys[sk.ConnectorClass()])}
+		d := &Desired{Sink: sk, Config: rs.Config, Sensitive: sensitiveKeys(rs.Config, cs.PasswordKeys[sk.ConnectorClass()], named)}
 		s.Sinks[ref] = d
 		ignore := append(append([]string{}, c.IgnoreKeys...), sk.IgnoreKeys...)
 		desired = append(desired, diff.Sink{
@@ -225,7 +233,7 @@ func toDiffConnector(c connect.Connector) diff.Connector {
 // the keys the plugin types as PASSWORD, and keys whose name says secret.
 // It is nil when there is none: a plan of thousands of sinks without
 // secrets holds no map per sink.
-func sensitiveKeys(cfg *manifest.Config, pluginPasswords map[string]bool) map[string]bool {
+func sensitiveKeys(cfg *manifest.Config, pluginPasswords map[string]bool, named sensitiveNames) map[string]bool {
 	var out map[string]bool
 	mark := func(k string) {
 		if out == nil {
@@ -234,7 +242,7 @@ func sensitiveKeys(cfg *manifest.Config, pluginPasswords map[string]bool) map[st
 		out[k] = true
 	}
 	for k := range cfg.Values {
-		if cfg.Sensitive[k] || pluginPasswords[k] || manifest.IsDataStaxPassword(k) || manifest.LooksSensitive(k) {
+		if cfg.Sensitive[k] || pluginPasswords[k] || named.is(k) {
 			mark(k)
 		}
 	}
@@ -242,6 +250,22 @@ func sensitiveKeys(cfg *manifest.Config, pluginPasswords map[string]bool) map[st
 		mark(k)
 	}
 	return out
+}
+
+// sensitiveNames remembers which keys are sensitive by their name alone
+// (manifest.IsDataStaxPassword, manifest.LooksSensitive). The sinks of a
+// cluster share most of their keys, and LooksSensitive lowers the key's
+// case and searches it five times: asked once a key, not once a key of
+// every sink.
+type sensitiveNames map[string]bool
+
+func (n sensitiveNames) is(k string) bool {
+	s, ok := n[k]
+	if !ok {
+		s = manifest.IsDataStaxPassword(k) || manifest.LooksSensitive(k)
+		n[k] = s
+	}
+	return s
 }
 
 func (s *Session) planWorkersFindings(c *manifest.Cluster, cs *ClusterState) {

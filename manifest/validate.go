@@ -497,8 +497,10 @@ func isLoopback(host string) bool {
 }
 
 func (v *validator) sinks(clusters map[string]*Cluster) {
-	names := map[string]*Sink{}
-	folded, foldedName := map[string]Origin{}, map[string]string{}
+	// Made for every sink at once: grown from empty, the maps of a
+	// manifest of thousands of sinks were rehashed a dozen times each.
+	names := make(map[string]*Sink, len(v.m.Sinks))
+	folded, foldedName := make(map[string]Origin, len(v.m.Sinks)), make(map[string]string, len(v.m.Sinks))
 	var checked []sinkChecks
 	for i, s := range v.m.Sinks {
 		if i%sinkBatch == 0 {

@@ -32,13 +32,18 @@ func (s State) Desirable() bool {
 
 // ParseDesired reads a manifest's state (running, paused or stopped;
 // empty means running). ok is false for any other word.
+//
+// Only the lower-case words are taken: "Running" is not a state. They
+// are compared as they are, without case mapping (which allocated, for
+// every sink of a plan, twice).
 func ParseDesired(word string) (s State, ok bool) {
-	if word == "" {
+	switch word {
+	case "", "running":
 		return StateRunning, true
+	case "paused":
+		return StatePaused, true
+	case "stopped":
+		return StateStopped, true
 	}
-	s = State(strings.ToUpper(word))
-	if word != s.Word() || !s.Desirable() {
-		return "", false
-	}
-	return s, true
+	return "", false
 }
