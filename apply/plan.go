@@ -98,11 +98,15 @@ type Planner struct {
 	r     *manifest.Rendered
 	o     PlanOptions
 	parts map[string]*Session
+	// sinks is the Sinks of every part, and then of the Session: one map
+	// made for every sink at once, not one a cluster merged into another.
+	sinks map[object.Ref]*Desired
 }
 
 // NewPlanner starts a plan of m, rendered as r.
 func NewPlanner(m *manifest.Manifest, r *manifest.Rendered, o PlanOptions) *Planner {
-	return &Planner{m: m, r: r, o: o, parts: make(map[string]*Session, len(m.Clusters))}
+	return &Planner{m: m, r: r, o: o, parts: make(map[string]*Session, len(m.Clusters)),
+		sinks: make(map[object.Ref]*Desired, len(r.Sinks))}
 }
 
 // Cluster plans the cluster named name against its live state. A cluster
@@ -111,14 +115,9 @@ func NewPlanner(m *manifest.Manifest, r *manifest.Rendered, o PlanOptions) *Plan
 func (pl *Planner) Cluster(name string, cs *ClusterState) {
 	for _, c := range pl.m.Clusters {
 		if c.Name == name {
-			// Made for the cluster's sinks at once, not grown sink by sink.
-			n := 0
-			for _, rs := range pl.r.Sinks {
-				if rs.Sink.Cluster == name {
-					n++
-				}
-			}
-			part := &Session{Plan: &diff.Plan{}, Sinks: make(map[object.Ref]*Desired, n)}
+			// The parts share the Planner's map of sinks: a sink's ref
+			// names its cluster, so theirs never collide.
+			part := &Session{Plan: &diff.Plan{}, Sinks: pl.sinks}
 			part.planCluster(c, cs, pl.r, pl.o)
 			pl.parts[name] = part
 			return
@@ -129,8 +128,13 @@ func (pl *Planner) Cluster(name string, cs *ClusterState) {
 // Session is the plan of every cluster planned, in the manifest's order,
 // with the worker files, sorted.
 func (pl *Planner) Session(live map[string]*ClusterState) *Session {
-	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: make(map[object.Ref]*Desired, len(pl.r.Sinks)), Workers: map[object.Ref]*WorkerDesired{}}
+	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: pl.sinks, Workers: map[object.Ref]*WorkerDesired{}}
 	p := s.Plan
+	changes, planned := 0, 0
+	for _, part := range pl.parts {
+		changes += len(part.Plan.Changes)
+		planned++
+	}
 	for _, c := range pl.m.Clusters {
 		part := pl.parts[c.Name]
 		if part == nil {
@@ -138,13 +142,14 @@ func (pl *Planner) Session(live map[string]*ClusterState) *Session {
 		}
 		p.Findings = append(p.Findings, part.Plan.Findings...)
 		p.Unread = append(p.Unread, part.Plan.Unread...)
-		if p.Changes == nil {
+		switch {
+		case planned == 1:
 			p.Changes = part.Plan.Changes // no copy of thousands of changes
-		} else {
+		case p.Changes == nil:
+			p.Changes = make([]diff.Change, 0, changes)
+			fallthrough
+		default:
 			p.Changes = append(p.Changes, part.Plan.Changes...)
-		}
-		for ref, d := range part.Sinks {
-			s.Sinks[ref] = d
 		}
 	}
 	s.planWorkerFiles(pl.r, pl.o)

@@ -26,29 +26,54 @@ const Version = 1
 // The files are merged into one Manifest. Load reports problems of syntax
 // and types; Validate checks the meaning.
 func Load(paths ...string) (*Manifest, Diagnostics) {
+	return ReadFiles(paths...).Load()
+}
+
+// Files are the manifest files that paths name, read once. A plan
+// previews its manifests (Preview) to start reading the clusters, then
+// loads them: from one Files, it reads each file once, and both see the
+// same bytes.
+type Files struct {
+	paths  []string
+	names  []string
+	data   [][]byte
+	errs   []error // reading names[i]
+	expand []*fs.PathError
+}
+
+// ReadFiles reads the files that paths name, as Load would.
+func ReadFiles(paths ...string) *Files {
+	names, errs := Expand(paths...)
+	f := &Files{paths: paths, names: names, expand: errs, data: make([][]byte, len(names)), errs: make([]error, len(names))}
+	for i, name := range names {
+		f.data[i], f.errs[i] = os.ReadFile(name)
+	}
+	return f
+}
+
+// Load decodes the files (see the package's Load).
+func (in *Files) Load() (*Manifest, Diagnostics) {
 	m := &Manifest{}
 	var diags Diagnostics
-	if len(paths) == 0 {
+	if len(in.paths) == 0 {
 		return m, Diagnostics{{Message: "no manifest given", Hint: "pass -f FILE or -f DIR"}}
 	}
-	files, errs := Expand(paths...)
-	for _, e := range errs {
+	for _, e := range in.expand {
 		diags = append(diags, Diagnostic{Pos: Pos{File: e.Path}, Message: e.Err.Error()})
 	}
-	// Files are parsed at once, a few at a time (parsing is most of a
+	// Files are decoded at once, a few at a time (decoding is most of a
 	// plan's CPU), each into its own Manifest, and merged in order: the
 	// result is the same as reading them one after the other.
-	parts := make([]*Manifest, len(files))
-	partDiags := make([]Diagnostics, len(files))
-	parallel.For(len(files), runtime.GOMAXPROCS(0), func(i int) {
-		f := files[i]
-		data, err := os.ReadFile(f)
-		if err != nil {
+	parts := make([]*Manifest, len(in.names))
+	partDiags := make([]Diagnostics, len(in.names))
+	parallel.For(len(in.names), runtime.GOMAXPROCS(0), func(i int) {
+		f := in.names[i]
+		if err := in.errs[i]; err != nil {
 			partDiags[i] = Diagnostics{{Pos: Pos{File: f}, Message: err.Error()}}
 			return
 		}
 		parts[i] = &Manifest{}
-		partDiags[i] = parts[i].add(f, filepath.Dir(f), data)
+		partDiags[i] = parts[i].add(f, filepath.Dir(f), in.data[i])
 	})
 	for i, part := range parts {
 		diags = append(diags, partDiags[i]...)

@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 )
 
@@ -20,17 +19,20 @@ import (
 // that a line at column 0 might not be a key), or when the entries do not
 // decode or validate on their own.
 func Preview(paths ...string) *Manifest {
-	files, errs := Expand(paths...)
-	if len(errs) > 0 || len(files) == 0 {
+	return ReadFiles(paths...).Preview()
+}
+
+// Preview previews the files (see the package's Preview).
+func (in *Files) Preview() *Manifest {
+	if len(in.expand) > 0 || len(in.names) == 0 {
 		return nil
 	}
 	m := &Manifest{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
+	for i, f := range in.names {
+		if in.errs[i] != nil {
 			return nil
 		}
-		text, ok := previewText(data)
+		text, ok := previewText(in.data[i])
 		if !ok {
 			return nil
 		}

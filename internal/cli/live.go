@@ -189,8 +189,10 @@ func runPlan(a *app, args []string) int {
 // same clusters, workers and REST settings; else it is cancelled and made
 // again. Until then nothing it learns is reported, its retries included.
 func (a *app) plan(ctx context.Context, f liveFlags, stats func([]view.ReadStat)) (*apply.Session, int) {
-	early := a.startRead(ctx, f)
-	checked, ds := loadAndCheck(f.files)
+	// Each file is read once, for the preview and for the load.
+	in := manifest.ReadFiles(f.files...)
+	early := a.startRead(ctx, f, in)
+	checked, ds := checkFiles(in)
 	s, code := a.planManifest(ctx, checked, ds, f, stats, early)
 	if early != nil && !early.used {
 		early.r.Stop()
@@ -207,8 +209,8 @@ type earlyRead struct {
 
 // startRead starts reading the clusters of the manifests' preview, or
 // returns nil when there is none.
-func (a *app) startRead(ctx context.Context, f liveFlags) *earlyRead {
-	pre := manifest.Preview(f.files...)
+func (a *app) startRead(ctx context.Context, f liveFlags, in *manifest.Files) *earlyRead {
+	pre := in.Preview()
 	if pre == nil {
 		return nil
 	}

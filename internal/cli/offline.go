@@ -81,7 +81,12 @@ func loadAndValidate(paths []string) (*manifest.Manifest, manifest.Diagnostics) 
 // that rendering does not do it again. The Checked is nil when the
 // manifests do not load.
 func loadAndCheck(paths []string) (*manifest.Checked, manifest.Diagnostics) {
-	m, ds := manifest.Load(paths...)
+	return checkFiles(manifest.ReadFiles(paths...))
+}
+
+// checkFiles is loadAndCheck of files already read.
+func checkFiles(in *manifest.Files) (*manifest.Checked, manifest.Diagnostics) {
+	m, ds := in.Load()
 	if ds.HasErrors() {
 		return nil, ds
 	}
