@@ -148,21 +148,9 @@ func readCluster(ctx context.Context, workers []WorkerTarget, clients []*connect
 		cs.readConnectors(ctx, probed)
 	}()
 	for i, ws := range cs.Workers {
-		// The plugin list is asked for with the probe, and given up when
-		// the probe fails: an unreachable worker gets the probe's budget,
-		// not a full retry budget per request.
-		lctx, cancelList := context.WithCancel(ctx)
-		var plugins []connect.Plugin
-		var listErr error
-		listed := make(chan struct{})
-		go func() {
-			defer close(listed)
-			plugins, listErr = ws.Client.Plugins(lctx)
-		}()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer cancelList()
 			// An unreachable worker is a finding, not something to wait
 			// out: its probe gets a shorter budget than other calls.
 			pctx, cancel := context.WithTimeout(ctx, ProbeBudget)
@@ -170,12 +158,16 @@ func readCluster(ctx context.Context, workers []WorkerTarget, clients []*connect
 			cancel()
 			close(probed[i])
 			if ws.Err != nil {
-				cancelList()
-				<-listed
 				return
 			}
-			<-listed
-			if listErr == nil {
+			// The plugin list follows the probe on its connection, idle
+			// again, rather than beside it on a second one: a connection
+			// fewer a worker is a dial (and over https a TLS handshake)
+			// fewer, on both sides. The probe and the list are answered
+			// long before the expand read, which keeps its own connection:
+			// it is the answer the plan waits for.
+			plugins, err := ws.Client.Plugins(ctx)
+			if err == nil {
 				ws.Plugins = make(map[string]bool, len(plugins))
 				for _, p := range plugins {
 					ws.Plugins[p.Class] = true
@@ -254,25 +246,22 @@ func (cs *ClusterState) readPasswordKeys(ctx context.Context, probed []chan stru
 	for i, w := range cs.Workers {
 		found := make([]map[string]bool, len(classes))
 		err := speculate(ctx, w, probed[i], func(ctx context.Context, c *connect.Client) error {
-			var wg sync.WaitGroup
+			// One after the other, on one connection: a manifest names a
+			// class or two, and a connection costs more than a request
+			// (readCluster).
 			for j, class := range classes {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					keys, err := c.PluginConfig(ctx, class)
-					if err != nil {
-						return
+				keys, err := c.PluginConfig(ctx, class)
+				if err != nil {
+					continue
+				}
+				pw := map[string]bool{}
+				for _, k := range keys {
+					if k.Type == "PASSWORD" {
+						pw[k.Name] = true
 					}
-					pw := map[string]bool{}
-					for _, k := range keys {
-						if k.Type == "PASSWORD" {
-							pw[k.Name] = true
-						}
-					}
-					found[j] = pw
-				}()
+				}
+				found[j] = pw
 			}
-			wg.Wait()
 			return nil
 		})
 		if err != nil {

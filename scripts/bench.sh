@@ -114,7 +114,8 @@ ensure() { # ensure MANIFEST: apply it (creates the missing connectors, stopped)
 # plan_urls MANIFEST...: the requests a no-change plan of MANIFESTs sends, one URL a line:
 # for each declared worker GET / and GET /connector-plugins; from the first worker of each
 # cluster the expand read and the plugin config of each class its sinks name.
-# readfloor (internal/readfloor) sends them all at once, reads each answer and discards it:
+# readfloor (internal/readfloor) sends them as plan does (each expand read on its own connection,
+# a worker's other requests one after the other on one), reads each answer and discards it:
 # what a Go client that does nothing but plan's reads takes on these cores, the floor of
 # plan's own rows.
 plan_urls() {
