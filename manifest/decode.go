@@ -41,6 +41,8 @@ type decoder struct {
 	// key is the key of a map entry being set, one for the decoder: a
 	// new one each would be an allocation an entry.
 	key reflect.Value
+	// self remembers decodesItself's answers.
+	self map[reflect.Type]bool
 }
 
 // maxValues bounds the nodes (and diagnostics) one file may expand to
@@ -103,7 +105,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decode(n, v.Elem(), path)
 		return
 	}
-	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
+	if v.CanAddr() && d.decodesItself(v.Type()) {
 		v.Addr().Interface().(yamlNodeDecoder).decodeNode(d, n, path)
 		return
 	}
@@ -180,6 +182,21 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	default:
 		panic(fmt.Sprintf("manifest: no decoder for %s", v.Type()))
 	}
+}
+
+// decodesItself reports whether a pointer to a t implements
+// yamlNodeDecoder, remembered by type: asked for every value decoded,
+// reflect's Implements looks through the method set by name each time.
+func (d *decoder) decodesItself(t reflect.Type) bool {
+	impl, ok := d.self[t]
+	if !ok {
+		if d.self == nil {
+			d.self = map[reflect.Type]bool{}
+		}
+		impl = reflect.PointerTo(t).Implements(nodeDecoderType)
+		d.self[t] = impl
+	}
+	return impl
 }
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
