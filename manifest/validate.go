@@ -150,17 +150,24 @@ func (v *validator) name(o Origin, what, name string) bool {
 // case. render writes each as a file or directory of its own, and on a
 // case-insensitive file system (macOS and Windows by default) the second
 // overwrites the first. seen maps the lower-cased key to the first object.
-func (v *validator) caseCollision(o Origin, what, key, name string, seen map[string]Origin, firstName map[string]string) {
+func (v *validator) caseCollision(o Origin, what, key, name string, seen map[string]firstDeclared) {
 	k := strings.ToLower(key)
 	first, dup := seen[k]
 	switch {
 	case !dup:
-		seen[k], firstName[k] = o, name
-	case firstName[k] != name:
+		seen[k] = firstDeclared{o, name}
+	case first.name != name:
 		v.errorf(o, "name", "rename one of them",
 			"%s name %q differs from %q (%s) only in case: their rendered files collide on case-insensitive file systems",
-			what, name, firstName[k], first.At("name"))
+			what, name, first.name, first.o.At("name"))
 	}
+}
+
+// firstDeclared is the first object caseCollision saw under a lower-cased
+// key: where it is, and its name as written.
+type firstDeclared struct {
+	o    Origin
+	name string
 }
 
 // kafkaTopicProblem says why name is not a valid Kafka topic name, or "".
@@ -180,10 +187,10 @@ func (v *validator) clusters() map[string]*Cluster {
 	byName := map[string]*Cluster{}
 	groupIDs := map[string]*Cluster{}
 	topics := map[string]string{} // topic -> path of first use
-	folded, foldedName := map[string]Origin{}, map[string]string{}
+	folded := map[string]firstDeclared{}
 	for _, c := range v.m.Clusters {
 		if v.name(c.Origin, "cluster", c.Name) {
-			v.caseCollision(c.Origin, "cluster", c.Name, c.Name, folded, foldedName)
+			v.caseCollision(c.Origin, "cluster", c.Name, c.Name, folded)
 			if first, dup := byName[c.Name]; dup {
 				v.errorf(c.Origin, "name", "cluster names must be unique",
 					"cluster %q is already declared at %s", c.Name, first.At("name"))
@@ -360,10 +367,10 @@ func (v *validator) workers(clusters map[string]*Cluster) {
 	urls := map[string]*Worker{}
 	endpoints := map[string]*Worker{}
 	listeners := map[string]*Worker{}
-	folded, foldedName := map[string]Origin{}, map[string]string{}
+	folded := map[string]firstDeclared{}
 	for _, w := range v.m.Workers {
 		if v.name(w.Origin, "worker", w.Name) {
-			v.caseCollision(w.Origin, "worker", w.Cluster+"\x00"+w.Name, w.Name, folded, foldedName)
+			v.caseCollision(w.Origin, "worker", w.Cluster+"\x00"+w.Name, w.Name, folded)
 			if first, dup := names[w.Name]; dup {
 				v.errorf(w.Origin, "name", "worker names must be unique", "worker %q is already declared at %s", w.Name, first.At("name"))
 			} else {
@@ -500,7 +507,7 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 	// Made for every sink at once: grown from empty, the maps of a
 	// manifest of thousands of sinks were rehashed a dozen times each.
 	names := make(map[string]*Sink, len(v.m.Sinks))
-	folded, foldedName := make(map[string]Origin, len(v.m.Sinks)), make(map[string]string, len(v.m.Sinks))
+	folded := make(map[string]firstDeclared, len(v.m.Sinks))
 	var checked []sinkChecks
 	for i, s := range v.m.Sinks {
 		if i%sinkBatch == 0 {
@@ -509,7 +516,7 @@ func (v *validator) sinks(clusters map[string]*Cluster) {
 		c := checked[i%sinkBatch]
 		if v.name(s.Origin, "sink", s.Name) {
 			key := s.Cluster + "\x00" + s.Name
-			v.caseCollision(s.Origin, "sink", key, s.Name, folded, foldedName)
+			v.caseCollision(s.Origin, "sink", key, s.Name, folded)
 			if first, dup := names[key]; dup {
 				v.errorf(s.Origin, "name", "connector names are unique within a cluster",
 					"sink %q is already declared at %s", s.Name, first.At("name"))
