@@ -130,10 +130,15 @@ func (pl *Planner) Cluster(name string, cs *ClusterState) {
 func (pl *Planner) Session(live map[string]*ClusterState) *Session {
 	s := &Session{Plan: &diff.Plan{}, Clusters: live, Sinks: pl.sinks, Workers: map[object.Ref]*WorkerDesired{}}
 	p := s.Plan
-	changes, planned := 0, 0
-	for _, part := range pl.parts {
-		changes += len(part.Plan.Changes)
-		planned++
+	if len(pl.parts) > 1 {
+		// Made at its size once; nil, as before, when there is no change.
+		changes := 0
+		for _, part := range pl.parts {
+			changes += len(part.Plan.Changes)
+		}
+		if changes > 0 {
+			p.Changes = make([]diff.Change, 0, changes)
+		}
 	}
 	for _, c := range pl.m.Clusters {
 		part := pl.parts[c.Name]
@@ -142,13 +147,9 @@ func (pl *Planner) Session(live map[string]*ClusterState) *Session {
 		}
 		p.Findings = append(p.Findings, part.Plan.Findings...)
 		p.Unread = append(p.Unread, part.Plan.Unread...)
-		switch {
-		case planned == 1:
+		if len(pl.parts) == 1 {
 			p.Changes = part.Plan.Changes // no copy of thousands of changes
-		case p.Changes == nil:
-			p.Changes = make([]diff.Change, 0, changes)
-			fallthrough
-		default:
+		} else {
 			p.Changes = append(p.Changes, part.Plan.Changes...)
 		}
 	}

@@ -68,14 +68,13 @@ func fastParsePiece(text string, line int, a *nodeArena) (*yaml.Node, bool) {
 	}
 	p := fastParser{arena: a, lineBase: line - 2, stack: a.stack[:0]}
 	p.lines = append(a.lines[:0], fastLine{text: "sinks:", ascii: true})
+	var root *yaml.Node
 	ok := p.split(text)
-	a.lines, a.stack = p.lines, p.stack
-	if !ok {
-		return nil, false
+	if ok {
+		root, ok = p.document()
 	}
-	root, ok := p.document()
-	// The stack grew while parsing; keep it, cleared, for the next one.
-	a.stack = p.stack[:0]
+	// The slices grew while parsing: the arena keeps them for the next.
+	a.lines, a.stack = p.lines, p.stack[:0]
 	return root, ok
 }
 

@@ -136,8 +136,9 @@ func splitSinks(data []byte) ([]byte, []piece, bool) {
 // time, however long the file.
 func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagnostics, bool) {
 	type parsed struct {
-		root *yaml.Node
-		err  error
+		root  *yaml.Node
+		err   error
+		arena *nodeArena // holding root's nodes until decoded, or nil
 	}
 	results := make([]chan parsed, len(pieces))
 	for i := range results {
@@ -152,9 +153,6 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 	for range slots {
 		arenas <- &nodeArena{}
 	}
-	// arenaOf holds the arena of each piece parsed into one, until the
-	// piece is decoded.
-	arenaOf := make([]*nodeArena, len(pieces))
 	type job struct {
 		i int
 		a *nodeArena
@@ -181,13 +179,14 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 	for range min(slots, len(pieces)) {
 		go func() {
 			for j := range jobs {
-				root, inArena, err := parsePiece(pieces[j.i], j.a)
-				if inArena {
-					arenaOf[j.i] = j.a
-				} else {
+				r := parsed{arena: j.a}
+				var inArena bool
+				r.root, inArena, r.err = parsePiece(pieces[j.i], j.a)
+				if !inArena {
 					arenas <- j.a
+					r.arena = nil
 				}
-				results[j.i] <- parsed{root, err}
+				results[j.i] <- r
 			}
 		}()
 	}
@@ -225,10 +224,9 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 			seq.Content[j] = nil
 		}
 		// Nothing decoded refers to a node: the piece's arena is free.
-		if a := arenaOf[i]; a != nil {
-			arenaOf[i] = nil
-			a.reset()
-			arenas <- a
+		if r.arena != nil {
+			r.arena.reset()
+			arenas <- r.arena
 		}
 	}
 	d.checkVersion(root, src, f.Version)
@@ -240,7 +238,7 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 // file's line numbers: into a when the fast path reads it (inArena), or
 // else by yaml.v3.
 func parsePiece(p piece, a *nodeArena) (root *yaml.Node, inArena bool, err error) {
-	if fastYAML && len(p.text) > 0 {
+	if fastYAML {
 		// The file's data is not copied: it does not change once read
 		// (add).
 		text := unsafe.String(unsafe.SliceData(p.text), len(p.text))
