@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -421,12 +423,22 @@ func lastLines(s string, n int) string {
 func TestLiveStateReadIsConstant(t *testing.T) {
 	c := testcluster.Get(t)
 	dir := t.TempDir()
-	count := func() (int64, int) {
-		var n atomic.Int64
+	// count reads the cluster once, and returns the requests and the
+	// connections that took, and the connectors read.
+	count := func() (int64, int64, int) {
+		var n, dials atomic.Int64
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 32
+		dial := tr.DialContext
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return dial(ctx, network, addr)
+		}
+		defer tr.CloseIdleConnections()
 		var clients []*connect.Client
 		var targets []apply.WorkerTarget
 		for i, u := range c.WorkerURLs {
-			cl, err := connect.New(u, connect.Options{OnRequest: func(string, string) { n.Add(1) }})
+			cl, err := connect.New(u, connect.Options{HTTPClient: &http.Client{Transport: tr}, OnRequest: func(string, string) { n.Add(1) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -437,9 +449,15 @@ func TestLiveStateReadIsConstant(t *testing.T) {
 		if cs.ReadErr != nil {
 			t.Fatal(cs.ReadErr)
 		}
-		return n.Load(), len(cs.Connectors)
+		return n.Load(), dials.Load(), len(cs.Connectors)
 	}
-	before, conns := count()
+	before, dials, conns := count()
+	// A connection costs a worker more than a request: one per worker,
+	// for its probe, its plugin list and (on the first) the plugin
+	// config, one after the other, and one for the connectors' read.
+	if want := int64(len(c.WorkerURLs) + 1); dials != want {
+		t.Fatalf("reading the cluster opened %d connections; want %d", dials, want)
+	}
 	var sinks string
 	var args []string
 	for i := 0; i < 25; i++ {
@@ -451,7 +469,7 @@ func TestLiveStateReadIsConstant(t *testing.T) {
 	if r := connectsync(t, nil, append([]string{"apply", "-f", m, "--auto-approve", "--parallelism", "8"}, args...)...); r.code != 0 {
 		t.Fatalf("apply:\n%s", r)
 	}
-	after, connsAfter := count()
+	after, _, connsAfter := count()
 	t.Logf("requests to read the cluster: %d with %d connectors, %d with %d", before, conns, after, connsAfter)
 	// One wave: 3 workers x (GET / + GET /connector-plugins) + 1 connectors
 	// read + 1 plugin config.
@@ -474,9 +492,10 @@ func TestLiveStateReadIsConstant(t *testing.T) {
 
 // TestLiveStateReadSkipsUnreachableFirstWorker declares, before the real
 // workers, one at a port where nothing listens. The read starts the
-// connectors and plugin config reads on that first worker without waiting
-// for its probe; when the probe fails they must move to the next worker
-// that answered, and every check they feed must still hold.
+// connectors' read on that first worker without waiting for its probe;
+// when the probe fails it must move to the next worker that answered, the
+// plugin configs must come from that worker too, and every check they feed
+// must still hold.
 func TestLiveStateReadSkipsUnreachableFirstWorker(t *testing.T) {
 	c := testcluster.Get(t)
 	budget := apply.ProbeBudget

@@ -113,18 +113,20 @@ func (c *ClusterState) WorkersMissing(class string) []string {
 // worker answers.
 var ProbeBudget = 10 * time.Second
 
-// ReadCluster reads a cluster's live state in one concurrent wave: on every
-// declared worker GET / and GET /connector-plugins; and, from the first
-// declared worker, GET /connectors?expand=info&expand=status (every
-// connector's config and status in one request) and GET
-// /connector-plugins/{class}/config once per class in classes. None of them
-// waits for another, so the wave costs about its slowest request.
+// ReadCluster reads a cluster's live state in one concurrent wave: from the
+// first declared worker GET /connectors?expand=info&expand=status (every
+// connector's config and status in one request); beside it, on every
+// declared worker, GET / and GET /connector-plugins; and, after those on
+// the first declared worker that answers, GET
+// /connector-plugins/{class}/config once per class in classes. The wave
+// costs about its slowest request, the connectors' read.
 //
-// The connectors and the plugin configs are read speculatively, before the
-// first worker has answered GET /: when that probe fails, they are
-// cancelled and read again from the next declared worker that answered
-// (and the connectors likewise when their read itself fails). The number of
-// requests does not grow with the number of connectors.
+// The connectors are read speculatively, before the first worker has
+// answered GET /: when that probe fails, the read is cancelled and sent
+// again to the next declared worker that answered (and likewise when the
+// read itself fails). The number of requests does not grow with the number
+// of connectors, and the number of connections is one per declared worker
+// and one for the connectors.
 func ReadCluster(ctx context.Context, workers []WorkerTarget, clients []*connect.Client, classes []string) *ClusterState {
 	return readCluster(ctx, workers, clients, func(context.Context) []string { return classes })
 }
@@ -160,12 +162,14 @@ func readCluster(ctx context.Context, workers []WorkerTarget, clients []*connect
 			if ws.Err != nil {
 				return
 			}
-			// The plugin list follows the probe on its connection, idle
-			// again, rather than beside it on a second one: a connection
-			// fewer a worker is a dial (and over https a TLS handshake)
-			// fewer, on both sides. The probe and the list are answered
-			// long before the expand read, which keeps its own connection:
-			// it is the answer the plan waits for.
+			// The plugin list, and the plugin configs after it, follow
+			// the probe on its connection, idle again, rather than beside
+			// it on others: a connection costs a worker more than a
+			// request does (a dial, an accept, and over https a TLS
+			// handshake), and a request sent while the connection is busy
+			// opens one. They are all answered long before the expand
+			// read, which keeps its own connection: it is the answer the
+			// plan waits for.
 			plugins, err := ws.Client.Plugins(ctx)
 			if err == nil {
 				ws.Plugins = make(map[string]bool, len(plugins))
@@ -173,13 +177,11 @@ func readCluster(ctx context.Context, workers []WorkerTarget, clients []*connect
 					ws.Plugins[p.Class] = true
 				}
 			}
+			if cs.firstToAnswer(i, probed) {
+				cs.readPasswordKeys(ctx, ws.Client, classes(ctx))
+			}
 		}()
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		cs.readPasswordKeys(ctx, probed, classes(ctx))
-	}()
 	wg.Wait()
 	return cs
 }
@@ -236,43 +238,35 @@ func (cs *ClusterState) readConnectors(ctx context.Context, probed []chan struct
 	}
 }
 
-// readPasswordKeys reads, per class, which keys the plugin types as
-// PASSWORD, from the first declared worker that answers its probe. A class
-// the worker lacks is left out: a missing plugin is reported on its own.
-func (cs *ClusterState) readPasswordKeys(ctx context.Context, probed []chan struct{}, classes []string) {
-	if len(classes) == 0 {
-		return
+// firstToAnswer reports whether worker i is the first declared worker that
+// answered its probe. Worker i itself must have answered.
+func (cs *ClusterState) firstToAnswer(i int, probed []chan struct{}) bool {
+	for j := range i {
+		<-probed[j]
+		if cs.Workers[j].Reachable() {
+			return false
+		}
 	}
-	for i, w := range cs.Workers {
-		found := make([]map[string]bool, len(classes))
-		err := speculate(ctx, w, probed[i], func(ctx context.Context, c *connect.Client) error {
-			// One after the other, on one connection: a manifest names a
-			// class or two, and a connection costs more than a request
-			// (readCluster).
-			for j, class := range classes {
-				keys, err := c.PluginConfig(ctx, class)
-				if err != nil {
-					continue
-				}
-				pw := map[string]bool{}
-				for _, k := range keys {
-					if k.Type == "PASSWORD" {
-						pw[k.Name] = true
-					}
-				}
-				found[j] = pw
-			}
-			return nil
-		})
+	return true
+}
+
+// readPasswordKeys reads through c, per class, which keys the plugin types
+// as PASSWORD, one class after the other on one connection: a manifest names
+// a class or two. A class the worker lacks is left out: a missing plugin is
+// reported on its own.
+func (cs *ClusterState) readPasswordKeys(ctx context.Context, c *connect.Client, classes []string) {
+	for _, class := range classes {
+		keys, err := c.PluginConfig(ctx, class)
 		if err != nil {
 			continue
 		}
-		for j, class := range classes {
-			if found[j] != nil {
-				cs.PasswordKeys[class] = found[j]
+		pw := map[string]bool{}
+		for _, k := range keys {
+			if k.Type == "PASSWORD" {
+				pw[k.Name] = true
 			}
 		}
-		return
+		cs.PasswordKeys[class] = pw
 	}
 }
 
