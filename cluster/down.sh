@@ -13,8 +13,9 @@ if [ ! -d "$STATE" ]; then
 fi
 
 # Workers first, while the broker is still there for them to leave the group cleanly:
-# the second group's (cluster/second.sh) too, when it runs.
-bash "$CLUSTER_SRC/second.sh" down
+# the second group's (cluster/second.sh) too, when it runs. Its storage topics share the
+# broker's fate below: removed with its data, or kept with KEEP=1.
+KEEP_TOPICS=1 bash "$CLUSTER_SRC/second.sh" down
 pids=()
 for w in "${WORKERS[@]}"; do p=$(pid_of "$w") && pids+=("$p"); done
 [ ${#pids[@]} -eq 0 ] || say "stopping workers (pids ${pids[*]})"
