@@ -660,12 +660,37 @@ func mayResolve(v string) bool {
 	case len(v) > 5:
 		return false
 	}
-	for _, w := range [...]string{"null", "true", "false", "yes", "no", "on", "off", "y", "n"} {
-		if strings.EqualFold(v, w) {
-			return true
-		}
+	// Each word by its first letter, compared in ASCII: yaml.v3 spells its
+	// words in ASCII only, so Unicode's wider folding (ſ for s) adds
+	// nothing, and nine strings.EqualFold a short scalar were a few per
+	// cent of loading a manifest.
+	switch v[0] | 0x20 {
+	case 'n':
+		return len(v) == 1 || foldsTo(v, "no") || foldsTo(v, "null")
+	case 'y':
+		return len(v) == 1 || foldsTo(v, "yes")
+	case 'o':
+		return foldsTo(v, "on") || foldsTo(v, "off")
+	case 't':
+		return foldsTo(v, "true")
+	case 'f':
+		return foldsTo(v, "false")
 	}
 	return false
+}
+
+// foldsTo reports whether v is word (ASCII lower-case letters) in any
+// ASCII case.
+func foldsTo(v, word string) bool {
+	if len(v) != len(word) {
+		return false
+	}
+	for i := range len(v) {
+		if v[i]|0x20 != word[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // notPlainStart holds the indicator characters that cannot start a plain

@@ -467,7 +467,7 @@ func TestMayResolve(t *testing.T) {
 			}
 		}
 	}
-	for _, v := range []string{"true", "False", "NULL", "null", "~", "<<", "1", "-1", ".5", "yes", "off"} {
+	for _, v := range []string{"true", "False", "NULL", "null", "~", "<<", "1", "-1", ".5", "yes", "off", "y", "N", "On", "nO", "YeS", "oFF", "tRUE", "fALSE", "nuLL"} {
 		if !mayResolve(v) {
 			t.Errorf("mayResolve(%q) is false", v)
 		}
