@@ -23,9 +23,14 @@ import (
 type decoder struct {
 	src   *Source
 	diags Diagnostics
-	// values counts the nodes decoded, aliases expanded, to stop a small
+	// values counts the nodes decoded through aliases, to stop a small
 	// file whose aliases nest ("billion laughs") from taking the machine.
+	// A value written out in the file is not counted: the file's own size
+	// bounds those, and a manifest of thousands of sinks has more than
+	// maxValues of them. aliased is how many aliases the value being
+	// decoded was reached through.
 	values  int
+	aliased int
 	tooMany bool
 	// hidden counts the errors past maxDiagnostics, and firstHidden is
 	// where the first of them was.
@@ -46,7 +51,7 @@ type decoder struct {
 }
 
 // maxValues bounds the nodes (and diagnostics) one file may expand to
-// through aliases. A large real manifest has a few thousand.
+// through aliases. A real manifest reaches a few thousand through them.
 const maxValues = 100_000
 
 // maxDiagnostics bounds the problems reported for one file. Past it, a
@@ -61,11 +66,13 @@ type yamlNodeDecoder interface {
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
-	// Every diagnostic counts against maxValues like a decoded value: an
-	// unknown key is not decoded, so a mapping of unknown keys reached
-	// through nested aliases would otherwise repeat its errors without
-	// limit.
-	d.values++
+	// Every diagnostic under an alias counts against maxValues like a
+	// decoded value: an unknown key is not decoded, so a mapping of unknown
+	// keys reached through nested aliases would otherwise repeat its errors
+	// without limit.
+	if d.aliased > 0 {
+		d.values++
+	}
 	if len(d.diags) >= maxDiagnostics {
 		if d.hidden == 0 {
 			d.firstHidden = d.src.nodePos(n)
@@ -88,10 +95,11 @@ var (
 )
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
-	for n.Kind == yaml.AliasNode {
-		n = n.Alias
+	if n.Kind == yaml.AliasNode {
+		d.decodeAlias(n, v, path)
+		return
 	}
-	if !d.count(n, path) {
+	if d.aliased > 0 && !d.count(n, path) {
 		return
 	}
 	d.src.record(path, n)
@@ -215,6 +223,17 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.recordKey(p, kn, vn)
 		d.decode(vn, v.Field(idx), p)
 	})
+}
+
+// decodeAlias decodes the value an alias points at, counting it and
+// everything under it against maxValues.
+func (d *decoder) decodeAlias(n *yaml.Node, v reflect.Value, path string) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.aliased++
+	d.decode(n, v, path)
+	d.aliased--
 }
 
 // count counts one more node or key against maxValues, and reports false

@@ -210,12 +210,8 @@ func (m *Manifest) addInPieces(src *Source, head []byte, pieces []piece) (Diagno
 		}
 		seq := r.root.Content[1]
 		if i == 0 {
-			// As decoding the whole file would: sinks is at its key,
-			// and the list counts as one value.
+			// As decoding the whole file would: sinks is at its key.
 			src.record("sinks", r.root.Content[0])
-			if !d.count(seq, "sinks") {
-				break
-			}
 		}
 		for j, item := range seq.Content {
 			s = nil
