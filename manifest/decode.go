@@ -99,7 +99,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeAlias(n, v, path)
 		return
 	}
-	if d.aliased > 0 && !d.count(n, path) {
+	if !d.count(n, path) {
 		return
 	}
 	d.src.record(path, n)
@@ -236,10 +236,14 @@ func (d *decoder) decodeAlias(n *yaml.Node, v reflect.Value, path string) {
 	d.aliased--
 }
 
-// count counts one more node or key against maxValues, and reports false
-// once the file has expanded past it. The error about it is always kept,
-// even past maxDiagnostics: it explains why the others stop.
+// count counts one more node or key reached through an alias against
+// maxValues, and reports false once the file has expanded past it (a value
+// written out is not counted). The error about it is always kept, even past
+// maxDiagnostics: it explains why the others stop.
 func (d *decoder) count(n *yaml.Node, path string) bool {
+	if d.aliased == 0 {
+		return true
+	}
 	if d.values++; d.values <= maxValues {
 		return true
 	}
